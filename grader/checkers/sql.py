@@ -1,0 +1,130 @@
+"""Check SQL answers: parse with sqlglot, run on DuckDB against fixtures, compare results.
+
+    >>> tree = parse("select a, count(*) from t group by a")
+    >>> uses_window(tree), selects_star(tree)
+    (False, False)
+    >>> parse("select from where")
+    Traceback (most recent call last):
+    ...
+    grader.errors.LearnerError: Your SQL does not parse at line 1, column 17: Expected table name but got 'where'.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlglot
+from sqlglot import exp
+
+from grader.errors import LearnerError, NotAttempted
+
+
+def parse(sql, dialect: str = "duckdb") -> exp.Expression:
+    """The parsed query, or a LearnerError naming the line and column of the syntax error."""
+    if sql is Ellipsis or sql is None or (isinstance(sql, str) and not sql.strip()):
+        raise NotAttempted()
+    if not isinstance(sql, str):
+        raise LearnerError(f"Expected the query as a string of SQL; got {type(sql).__name__}.")
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+    except sqlglot.errors.ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""
+        near = first.get("highlight") or ""
+        # sqlglot describes tokens by their repr; the learner only needs the text
+        description = re.sub(r"<Token token_type: [^,]+, text: ([^,]*),[^>]*>", r"'\1'",
+                             first.get("description", str(exc)))
+        raise LearnerError(
+            f"Your SQL does not parse{where}: {description.rstrip('.')}.",
+            [f"near: {near}"] if near else [],
+        ) from None
+    if len(trees) != 1:
+        raise LearnerError(f"Write exactly one SQL statement; found {len(trees)}.")
+    return trees[0]
+
+
+# --- structural requirements: each takes the parsed tree ---------------------------------
+
+def uses_window(tree: exp.Expression) -> bool:
+    return tree.find(exp.Window) is not None
+
+
+def selects_star(tree: exp.Expression) -> bool:
+    return any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and isinstance(s.this, exp.Star))
+               for select in tree.find_all(exp.Select) for s in select.expressions)
+
+
+def uses_join(tree: exp.Expression) -> bool:
+    return tree.find(exp.Join) is not None
+
+
+def uses_cte(tree: exp.Expression) -> bool:
+    return tree.find(exp.With) is not None
+
+
+def filters_on_bare_column(tree: exp.Expression, column: str) -> bool:
+    """True if a WHERE compares ``column`` itself, not wrapped in a function or cast.
+
+    A filter on ``year(order_date)`` cannot use partition pruning; ``order_date >= ...`` can.
+    """
+    column = column.lower()
+    for where in tree.find_all(exp.Where):
+        for pred in where.find_all(exp.Predicate):
+            for side in (pred.args.get("this"), pred.args.get("expression")):
+                if isinstance(side, exp.Column) and side.name.lower() == column:
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A structural requirement: ``test(tree)`` must be True; ``message`` says what is asked."""
+    test: Callable[[exp.Expression], bool]
+    message: str
+
+
+USES_WINDOW = Rule(uses_window, "The query must use a window function (OVER ...).")
+NO_SELECT_STAR = Rule(lambda t: not selects_star(t), "List the columns you need instead of SELECT *.")
+USES_JOIN = Rule(uses_join, "The query must join the tables.")
+
+
+def filters_on(column: str) -> Rule:
+    return Rule(lambda t: filters_on_bare_column(t, column),
+                f"Filter on the column {column} itself (not wrapped in a function) so the engine can prune.")
+
+
+def to_duckdb(sql: str, dialect: str) -> str:
+    """Spark (or another dialect's) SQL rewritten for DuckDB. Only for exercises known to transpile faithfully."""
+    if dialect == "duckdb":
+        return sql
+    return sqlglot.transpile(sql, read=dialect, write="duckdb")[0]
+
+
+def run(sql: str, fixtures: dict, timeout: float = 10.0):
+    """Run ``sql`` on a fresh DuckDB holding ``fixtures`` ({table name: DataFrame}); a pandas result.
+
+    A query still running after ``timeout`` seconds is interrupted and reported as the learner's error.
+    """
+    from labs.engines import duckdb
+
+    con = duckdb()
+    try:
+        for name, frame in fixtures.items():
+            con.register(f"__{name}", frame)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "__{name}"')
+            con.unregister(f"__{name}")
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
+        try:
+            return con.sql(sql).df()
+        except Exception as exc:  # the learner's query failed in the engine
+            if "interrupt" in str(exc).lower():
+                raise LearnerError(f"Your query ran for more than {timeout:g} s and was stopped.") from None
+            first_line = str(exc).strip().splitlines()[0]
+            raise LearnerError(f"Your query failed in DuckDB: {first_line}") from None
+        finally:
+            timer.cancel()
+    finally:
+        con.close()

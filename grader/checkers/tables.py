@@ -1,0 +1,292 @@
+"""Compare two tables the way a reviewer would.
+
+Rows are compared as a multiset unless order is the point; floats within a tolerance;
+equivalent types (int32 vs int64, float vs decimal, date vs timestamp) are accepted.
+The diagnosis names missing or extra columns, columns of the wrong kind, and missing
+or extra rows (or, given a key, which column is wrong in which rows).
+
+    >>> import pandas as pd
+    >>> exp = pd.DataFrame({"k": [1, 2], "v": [1.0, 2.0]})
+    >>> compare(pd.DataFrame({"k": [2, 1], "v": [2.0, 1.0 + 1e-12]}), exp) is None
+    True
+    >>> compare(pd.DataFrame({"k": [1], "v": [1.0]}), exp).message
+    'Your table has 1 row; expected 2. 1 row is missing.'
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import numpy as np
+import pandas as pd
+
+from grader.checkers import Problem
+from grader.errors import NotAttempted, WrongAnswerType
+
+SAMPLE_ROWS = 5
+
+
+def to_frame(answer) -> pd.DataFrame:
+    """A pandas DataFrame from pandas, Spark (classic or Connect), DuckDB or Arrow answers."""
+    if answer is Ellipsis or answer is None:
+        raise NotAttempted()
+    if isinstance(answer, pd.DataFrame):
+        return answer
+    if isinstance(answer, pd.Series):
+        return answer.to_frame()
+    if hasattr(answer, "toPandas"):  # Spark DataFrame, classic or Connect
+        return answer.toPandas()
+    if hasattr(answer, "df") and hasattr(answer, "columns") and callable(answer.df):  # DuckDB relation
+        return answer.df()
+    if hasattr(answer, "to_pandas"):  # Arrow table
+        return answer.to_pandas()
+    if hasattr(answer, "read_all"):  # Arrow stream (recent DuckDB's .arrow())
+        return answer.read_all().to_pandas()
+    raise WrongAnswerType(
+        f"Expected a table (a pandas, Spark or DuckDB DataFrame); got {type(answer).__name__}."
+    )
+
+
+def _family(series: pd.Series) -> str:
+    """The kind of values a column holds, ignoring storage details."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "timestamp"
+    first = next((v for v in series.to_numpy(dtype=object) if v is not None and v == v), None)  # v == v skips NaN
+    if first is None:
+        return "empty"
+    if isinstance(first, (bool, np.bool_)):
+        return "boolean"
+    if isinstance(first, (int, float, decimal.Decimal, np.number)):
+        return "number"
+    if isinstance(first, (dt.date, dt.datetime, pd.Timestamp)):
+        return "timestamp"
+    if isinstance(first, str):
+        return "text"
+    return type(first).__name__
+
+
+_FAMILY_WORDS = {"number": "numbers", "text": "text", "timestamp": "dates/timestamps", "boolean": "true/false values"}
+
+
+def _normalise(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """Values in a comparable form: numbers as rounded floats, times as UTC nanoseconds, the rest as text."""
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        fam = _family(s)
+        if fam == "number":
+            values = pd.to_numeric(s, errors="coerce").astype("float64").round(decimals).to_numpy()
+            values = np.where(values == 0, 0.0, values)  # -0.0 and 0.0 are the same answer
+        elif fam == "timestamp":
+            # UTC nanoseconds, whatever the unit (DuckDB gives us, pandas ns) or the date type
+            if pd.api.types.is_datetime64_any_dtype(s.dtype):
+                ts = s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+            else:
+                ts = pd.to_datetime(s, utc=True, errors="coerce")
+            values = ts.dt.as_unit("ns").astype("int64").to_numpy()
+        else:
+            values = s.to_numpy(dtype=object)
+            try:  # plain strings and nulls hash as they are; anything else is compared as text
+                pd.util.hash_array(values[:100], categorize=False)
+            except TypeError:
+                values = s.astype(object).where(s.notna(), "<null>").astype(str).to_numpy()
+        out[col] = values
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _row_hashes(frame: pd.DataFrame) -> pd.Series:
+    # categorize=False: hashing unique strings directly is ~5x faster than factorizing them first
+    return pd.util.hash_pandas_object(frame, index=False, categorize=False)
+
+
+def _show_rows(frame: pd.DataFrame, limit: int = SAMPLE_ROWS) -> list[str]:
+    rows = frame.head(limit).to_dict("records")  # to_dict gives plain Python values
+    return [", ".join(f"{k}={_fmt(v)}" for k, v in row.items()) for row in rows]
+
+
+def _plain(value):
+    """numpy scalars as plain Python values, so messages read `3`, not `np.int64(3)`."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _fmt(value) -> str:
+    value = _plain(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return repr(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def compare(
+    actual,
+    expected: pd.DataFrame,
+    *,
+    order_matters: bool = False,
+    key: list[str] | None = None,
+    decimals: int = 6,
+    check_names_case: bool = False,
+) -> Problem | None:
+    """None when ``actual`` matches ``expected``; otherwise what is wrong."""
+    actual = to_frame(actual)
+    expected = to_frame(expected)
+    if actual.columns.duplicated().any():
+        dupes = sorted(set(actual.columns[actual.columns.duplicated()]))
+        return Problem(f"Your table has duplicate column names: {', '.join(map(str, dupes))}.")
+
+    # Column names: accept a different case unless asked not to, and say so when it is the only issue
+    rename = {}
+    if not check_names_case:
+        lower_expected = {str(c).lower(): c for c in expected.columns}
+        rename = {c: lower_expected[str(c).lower()] for c in actual.columns if str(c).lower() in lower_expected}
+        actual = actual.rename(columns=rename)
+    missing = [c for c in expected.columns if c not in actual.columns]
+    extra = [c for c in actual.columns if c not in expected.columns]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(map(str, missing))}")
+        if extra:
+            parts.append(f"unexpected column(s) {', '.join(map(str, extra))}")
+        tip = " (a column may just need renaming)" if len(missing) == len(extra) else ""
+        return Problem(f"Your table has {' and '.join(parts)}{tip}.", [f"expected columns: {', '.join(map(str, expected.columns))}"])
+    actual = actual[list(expected.columns)]
+
+    wrong_kinds = []
+    for col in expected.columns:
+        fa, fe = _family(actual[col]), _family(expected[col])
+        if "empty" not in (fa, fe) and fa != fe:
+            wrong_kinds.append(f"column {col} holds {_FAMILY_WORDS.get(fa, fa)}; expected {_FAMILY_WORDS.get(fe, fe)}")
+    if wrong_kinds:
+        return Problem(f"{_plural(len(wrong_kinds), 'column')} of the wrong kind.", wrong_kinds)
+
+    if key:
+        return _compare_by_key(actual, expected, key, decimals)
+    if order_matters:
+        return _compare_in_order(actual, expected, decimals)
+    return _compare_as_multiset(actual, expected, decimals)
+
+
+def _count_sentence(actual: pd.DataFrame, expected: pd.DataFrame) -> str:
+    if len(actual) == len(expected):
+        return ""
+    return f"Your table has {_plural(len(actual), 'row')}; expected {len(expected)}. "
+
+
+def _unmatched(na: pd.DataFrame, ne: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of rows in ``na`` and ``ne`` left over after matching equal rows one to one."""
+    ha, he = _row_hashes(na), _row_hashes(ne)
+    if len(ha) == len(he) and np.array_equal(np.sort(ha.to_numpy()), np.sort(he.to_numpy())):
+        return np.array([], dtype=int), np.array([], dtype=int)  # same multiset of rows: the common case
+    # number repeated rows so that a row appearing twice must appear twice on both sides
+    ka = pd.DataFrame({"h": ha.to_numpy(), "n": ha.groupby(ha).cumcount().to_numpy()})
+    ke = pd.DataFrame({"h": he.to_numpy(), "n": he.groupby(he).cumcount().to_numpy()})
+    ia = pd.MultiIndex.from_frame(ka)
+    ie = pd.MultiIndex.from_frame(ke)
+    return np.flatnonzero(~ia.isin(ie)), np.flatnonzero(~ie.isin(ia))
+
+
+def _pair_with_tolerance(actual, expected, extra_pos, missing_pos, decimals):
+    """Match leftover rows whose numbers differ only by float noise at the rounding edge."""
+    nums = [c for c in expected.columns if _family(expected[c]) == "number"]
+    if not nums or not len(extra_pos) or not len(missing_pos):
+        return extra_pos, missing_pos
+    others = [c for c in expected.columns if c not in nums]
+    a = _normalise(actual.iloc[extra_pos], decimals).assign(__pos=extra_pos)
+    e = _normalise(expected.iloc[missing_pos], decimals).assign(__pos=missing_pos)
+    a = a.sort_values(others + nums, kind="stable")
+    e = e.sort_values(others + nums, kind="stable")
+    a["__n"] = a.groupby(others, dropna=False).cumcount() if others else range(len(a))
+    e["__n"] = e.groupby(others, dropna=False).cumcount() if others else range(len(e))
+    pairs = a.merge(e, on=others + ["__n"], suffixes=("_a", "_e"))
+    tol = 10.0 ** -decimals
+    close = np.ones(len(pairs), dtype=bool)
+    for col in nums:
+        close &= np.isclose(pairs[f"{col}_a"], pairs[f"{col}_e"], rtol=tol, atol=tol, equal_nan=True)
+    matched_a = set(pairs.loc[close, "__pos_a"])
+    matched_e = set(pairs.loc[close, "__pos_e"])
+    return (np.array([p for p in extra_pos if p not in matched_a], dtype=int),
+            np.array([p for p in missing_pos if p not in matched_e], dtype=int))
+
+
+def _compare_as_multiset(actual, expected, decimals) -> Problem | None:
+    na, ne = _normalise(actual, decimals), _normalise(expected, decimals)
+    extra_pos, missing_pos = _unmatched(na, ne)
+    extra_pos, missing_pos = _pair_with_tolerance(actual, expected, extra_pos, missing_pos, decimals)
+    if not len(extra_pos) and not len(missing_pos):
+        return None
+    parts, details = [], []
+    if len(missing_pos):
+        parts.append(f"{_plural(len(missing_pos), 'row')} {'is' if len(missing_pos) == 1 else 'are'} missing")
+        details += [f"missing: {r}" for r in _show_rows(expected.iloc[sorted(missing_pos)])]
+    if len(extra_pos):
+        parts.append(f"{_plural(len(extra_pos), 'row')} should not be there")
+        details += [f"unexpected: {r}" for r in _show_rows(actual.iloc[sorted(extra_pos)])]
+    sentence = "; ".join(parts)
+    return Problem(_count_sentence(actual, expected) + sentence[0].upper() + sentence[1:] + ".", details)
+
+
+def _compare_in_order(actual, expected, decimals) -> Problem | None:
+    if len(actual) != len(expected):
+        return Problem(_count_sentence(actual, expected).strip())
+    na, ne = _normalise(actual, decimals), _normalise(expected, decimals)
+    differs = (na.to_numpy() != ne.to_numpy()).any(axis=1)
+    if not differs.any():
+        return None
+    if _compare_as_multiset(actual, expected, decimals) is None:
+        return Problem("The rows are right but in the wrong order.", [f"first out of place: row {int(np.argmax(differs))}"])
+    first = int(np.argmax(differs))
+    return Problem(
+        f"Row {first} differs (and {_plural(int(differs.sum()), 'row')} in all).",
+        [f"yours:    {_show_rows(actual.iloc[[first]])[0]}", f"expected: {_show_rows(expected.iloc[[first]])[0]}"],
+    )
+
+
+def _compare_by_key(actual, expected, key, decimals) -> Problem | None:
+    na, ne = _normalise(actual, decimals), _normalise(expected, decimals)
+    dup = na.duplicated(subset=key)
+    if dup.any():
+        return Problem(
+            f"{_plural(int(dup.sum()), 'key')} appear more than once in your table (key: {', '.join(key)}).",
+            _show_rows(actual.loc[dup.to_numpy(), key]),
+        )
+    na["__pos"], ne["__pos"] = range(len(na)), range(len(ne))
+    merged = na.merge(ne, on=key, how="outer", indicator=True, suffixes=("_a", "_e"))
+    missing = merged.loc[merged["_merge"] == "right_only", "__pos_e"].astype(int)
+    extra = merged.loc[merged["_merge"] == "left_only", "__pos_a"].astype(int)
+    details, parts = [], []
+    if len(missing):
+        parts.append(f"{_plural(len(missing), 'key')} missing")
+        details += [f"missing key: {r}" for r in _show_rows(expected.iloc[sorted(missing)][key])]
+    if len(extra):
+        parts.append(f"{_plural(len(extra), 'unexpected key')}")
+        details += [f"unexpected key: {r}" for r in _show_rows(actual.iloc[sorted(extra)][key])]
+    both = merged[merged["_merge"] == "both"]
+    for col in [c for c in expected.columns if c not in key]:
+        if _family(expected[col]) == "number":
+            tol = 10.0 ** -decimals
+            same = np.isclose(both[f"{col}_a"], both[f"{col}_e"], rtol=tol, atol=tol, equal_nan=True)
+        else:
+            a, e = both[f"{col}_a"], both[f"{col}_e"]
+            same = ((a == e) | (a.isna() & e.isna())).to_numpy()  # null matches null
+        bad = both[~same]
+        if len(bad):
+            parts.append(f"column {col} is wrong in {_plural(len(bad), 'row')}")
+            first = bad.iloc[0]
+            a_row = actual.iloc[int(first["__pos_a"])]
+            e_row = expected.iloc[int(first["__pos_e"])]
+            where = ", ".join(f"{k}={_fmt(_plain(e_row[k]))}" for k in key)
+            details.append(f"e.g. {where}: {col} is {_fmt(_plain(a_row[col]))}, expected {_fmt(_plain(e_row[col]))}")
+    if not parts:
+        return None
+    sentence = "; ".join(parts)
+    return Problem(_count_sentence(actual, expected) + sentence[0].upper() + sentence[1:] + ".", details)

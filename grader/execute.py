@@ -1,0 +1,42 @@
+"""Run a notebook top to bottom in a fresh kernel and store its outputs (for ``solutions/``).
+
+The kernel does not copy the JVM's stderr into cells (``capture_fd_output=False``):
+otherwise Spark's start-up lines land in the stored outputs but never appear when
+``pytest --nbval`` replays the notebook, and the replay fails.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
+
+
+def execute(path: Path, timeout: int = 600, env: dict | None = None) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}},
+                            extra_arguments=KERNEL_ARGS)
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    os.environ.setdefault("PYTEST_CURRENT_TEST", "grader-execute")  # the same quiet mode as a replay
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return nb
+
+
+def execute_in_place(path: Path, timeout: int = 600) -> None:
+    nb = execute(path, timeout)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps would make every run a diff
+    tmp = path.with_suffix(".ipynb.tmp")
+    tmp.write_text(nbformat.writes(nb) + "\n")
+    tmp.replace(path)
+    print(f"executed {path.name}", file=sys.stderr)

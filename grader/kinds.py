@@ -1,0 +1,423 @@
+"""The exercise kinds: small declarative specs, one class per answer kind.
+
+An exercise turns an answer into a verdict in two steps, so that batch grading can run
+the second step in the grader's own process:
+
+1. ``prepare(answer)`` runs where the answer lives (the learner's kernel) and returns a
+   plain payload: a DataFrame, a string, JSON-safe values. It raises ``NotAttempted`` for
+   the starter stub and ``LearnerError`` when the learner's code fails.
+2. ``judge(payload)`` compares the payload with the expected answer and returns a Verdict.
+
+``dump``/``load`` move a payload between the two as JSON or Parquet (never pickle).
+
+    >>> ex = Number(id="answer", value=42, abs_tol=0.5, unit="rows")
+    >>> print(ex.judge(ex.prepare(42.2)))
+    ✓ answer: correct. 42.2 rows is within the accepted range.
+"""
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from grader.checkers import Problem
+from grader.checkers import functions as fnc
+from grader.checkers import sql as sqlc
+from grader.checkers import tables
+from grader.errors import LearnerError, NotAttempted
+from grader.verdict import Status, Verdict
+
+_UNSET = object()
+
+
+@dataclass(kw_only=True)
+class Exercise:
+    id: str
+    prompt: str = ""
+    points: int = 1
+    hints: tuple[str, ...] = ()
+    solution: str = ""
+    explanation: str = ""
+    covers: tuple[str, ...] = ()
+
+    kind = "exercise"
+
+    def __post_init__(self):
+        self._cache = _UNSET
+
+    def expected(self):
+        """The expected answer, built on first use and then cached (nothing heavy at import)."""
+        if self._cache is _UNSET:
+            self._cache = self.build_expected()
+        return self._cache
+
+    def build_expected(self):
+        return None
+
+    # -- the two steps ----------------------------------------------------------------
+    def prepare(self, answer):
+        raise NotImplementedError
+
+    def judge(self, payload) -> Verdict:
+        problem = self.find_problem(payload)
+        if problem is None:
+            return self.verdict(Status.CORRECT, self.praise(payload))
+        return self.verdict(Status.INCORRECT, problem.message, problem.details)
+
+    def find_problem(self, payload) -> Problem | None:
+        raise NotImplementedError
+
+    def praise(self, payload) -> str:
+        return "Well done."
+
+    def verdict(self, status: Status, message: str, details=None) -> Verdict:
+        earned = self.points if status is Status.CORRECT else 0
+        return Verdict(self.id, status, message, list(details or []), earned, self.points)
+
+    # -- moving payloads between processes -----------------------------------------------
+    def dump(self, payload, folder: Path) -> None:
+        (folder / "payload.json").write_text(json.dumps(payload))
+
+    def load(self, folder: Path):
+        return json.loads((folder / "payload.json").read_text())
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class Table(Exercise):
+    """A table answer (pandas, Spark or DuckDB), compared as a multiset of rows by default."""
+    expected_fn: Callable[[], Any]
+    order_matters: bool = False
+    key: tuple[str, ...] | None = None
+    decimals: int = 6
+    max_rows: int = 1_000_000
+    kind = "table"
+
+    def build_expected(self):
+        return tables.to_frame(self.expected_fn())
+
+    def prepare(self, answer):
+        try:
+            frame = tables.to_frame(answer)
+        except (NotAttempted, LearnerError):
+            raise
+        except Exception as exc:  # a lazy Spark/DuckDB plan failing when it is finally run
+            raise LearnerError(f"Your table could not be computed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        if len(frame) > self.max_rows:
+            raise LearnerError(f"Your table has {len(frame):,} rows, far more than expected; check your joins and filters.")
+        return frame.reset_index(drop=True)
+
+    def find_problem(self, payload):
+        return tables.compare(payload, self.expected(), order_matters=self.order_matters,
+                              key=list(self.key) if self.key else None, decimals=self.decimals)
+
+    def praise(self, payload):
+        return f"All {len(payload):,} rows match."
+
+    def dump(self, payload, folder):
+        payload.to_parquet(folder / "payload.parquet", index=False)
+
+    def load(self, folder):
+        return pd.read_parquet(folder / "payload.parquet")
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class Sql(Exercise):
+    """A SQL answer, run on DuckDB against fixture tables and compared by result.
+
+    ``fixtures`` builds {table name: DataFrame}; ``reference`` is the reference query;
+    ``rules`` are structural requirements (see ``grader.checkers.sql``); ``dialect``
+    other than duckdb is transpiled with sqlglot (only where that is known to be faithful).
+    """
+    fixtures: Callable[[], dict]
+    reference: str
+    rules: tuple = ()
+    dialect: str = "duckdb"
+    order_matters: bool = False
+    timeout_s: float = 10.0
+    kind = "sql"
+
+    def build_expected(self):
+        return sqlc.run(self.reference, self._fixtures())
+
+    def _fixtures(self):
+        if not hasattr(self, "_fixture_cache"):
+            self._fixture_cache = self.fixtures()
+        return self._fixture_cache
+
+    def prepare(self, answer):
+        sqlc.parse(answer, self.dialect)  # a syntax error is reported in the learner's kernel at once
+        return answer
+
+    def judge(self, payload):
+        try:
+            tree = sqlc.parse(payload, self.dialect)
+            broken = [rule.message for rule in self.rules if not rule.test(tree)]
+            if broken:
+                return self.verdict(Status.INCORRECT, broken[0], broken[1:])
+            result = sqlc.run(sqlc.to_duckdb(payload, self.dialect), self._fixtures(), self.timeout_s)
+        except NotAttempted:
+            return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
+        except LearnerError as exc:
+            return self.verdict(Status.ERROR, exc.message, exc.details)
+        problem = tables.compare(result, self.expected(), order_matters=self.order_matters)
+        if problem:
+            return self.verdict(Status.INCORRECT, "Your query's result differs: " + problem.message, problem.details)
+        return self.verdict(Status.CORRECT, f"Your query returns the right {len(result):,} rows.")
+
+    def dump(self, payload, folder):
+        (folder / "payload.sql").write_text(payload)
+
+    def load(self, folder):
+        return (folder / "payload.sql").read_text()
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class Function(Exercise):
+    """A function answer, called on fixed cases and on generated ones.
+
+    ``reference`` is the reference implementation; ``cases`` are argument tuples;
+    ``generate(rng)`` returns one more argument tuple (called ``n_generated`` times with a
+    seeded ``random.Random``). ``probes`` are extra checks of behaviour: each is
+    ``(name, probe, judge)`` where ``probe(fn)`` runs in the learner's kernel and returns
+    JSON-safe observations, and ``judge(observed)`` returns None or a problem sentence.
+    """
+    reference: Callable | None = None
+    cases: tuple = ()
+    generate: Callable[[random.Random], tuple] | None = None
+    n_generated: int = 20
+    seed: int = 1234
+    probes: tuple = ()
+    timeout_s: float = fnc.TIMEOUT_S
+    rel_tol: float = 1e-9
+    abs_tol: float = 1e-9
+    call_name: str = ""  # how calls are shown in messages; the exercise id by default
+    kind = "function"
+
+    def all_cases(self) -> list[tuple]:
+        rng = random.Random(self.seed)
+        generated = [tuple(self.generate(rng)) for _ in range(self.n_generated)] if self.generate else []
+        return [tuple(c) for c in self.cases] + generated
+
+    def build_expected(self):
+        return [fnc.jsonable(self.reference(*args)) for args in self.all_cases()]
+
+    def prepare(self, answer):
+        if answer is Ellipsis or answer is None:
+            raise NotAttempted()
+        if not callable(answer):
+            raise LearnerError(f"Expected a function; got {type(answer).__name__}.")
+        observations = [o.to_dict() for o in fnc.run_cases(answer, self.all_cases(), self.timeout_s)]
+        if observations and observations[0]["not_implemented"]:
+            raise NotAttempted()
+        probes = {}
+        for name, probe, _ in self.probes:
+            result = fnc.run_cases(probe, [(answer,)], self.timeout_s)[0]
+            probes[name] = result.to_dict()
+        return {"observations": observations, "probes": probes}
+
+    def judge(self, payload):
+        cases = self.all_cases()
+        n_fixed = len(self.cases)
+        for i, (args, obs, want) in enumerate(zip(cases, payload["observations"], self.expected())):
+            call = _call_text(self.call_name or self.id, args)
+            if fnc.jsonable(list(args)) != obs["args"]:
+                return self.verdict(Status.ERROR, "The recorded test inputs do not match the exercise's; run the check again.")
+            if obs["error"]:
+                hidden = i >= n_fixed
+                where = "a generated test case" if hidden else call
+                return self.verdict(Status.ERROR, f"Your function failed on {where}: {obs['error']}.", obs["trace"])
+            if not fnc.same(obs["value"], want, self.rel_tol, self.abs_tol):
+                if i < n_fixed:
+                    return self.verdict(Status.INCORRECT, f"{call} returned {_short(obs['value'])}; expected {_short(want)}.")
+                return self.verdict(Status.INCORRECT,
+                                    f"Your function passes the fixed cases but {call} returned {_short(obs['value'])}; expected {_short(want)}.")
+        if len(payload["observations"]) < len(cases):
+            return self.verdict(Status.ERROR, "Your function did not finish all test cases.")
+        for name, _, judge in self.probes:
+            obs = payload["probes"].get(name)
+            if obs is None:
+                return self.verdict(Status.ERROR, f"The check '{name}' was not recorded; run the check again.")
+            if obs["error"]:
+                return self.verdict(Status.ERROR, f"Your code failed during the check '{name}': {obs['error']}.", obs["trace"])
+            problem = judge(obs["value"])
+            if problem:
+                return self.verdict(Status.INCORRECT, problem)
+        probes = f" and {len(self.probes)} behaviour check{'s' if len(self.probes) > 1 else ''}" if self.probes else ""
+        return self.verdict(Status.CORRECT, f"Your function passes all {len(cases)} test cases{probes}.")
+
+
+def _short(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _call_text(name: str, args) -> str:
+    return f"{name}(" + ", ".join(_short(a, 30) for a in args) + ")"
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class Number(Exercise):
+    """A number or estimate, accepted within an absolute or relative tolerance."""
+    value: float | Callable[[], float] = 0.0
+    abs_tol: float = 0.0
+    rel_tol: float = 0.0
+    unit: str = ""
+    kind = "number"
+
+    def build_expected(self):
+        return float(self.value() if callable(self.value) else self.value)
+
+    def prepare(self, answer):
+        if answer is Ellipsis or answer is None:
+            raise NotAttempted()
+        if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+            raise LearnerError(f"Expected a number; got {type(answer).__name__} {_short(answer, 40)}.")
+        value = float(answer)
+        if math.isnan(value):
+            raise LearnerError("Your answer is NaN (not a number); check for a division by zero or missing data.")
+        return value
+
+    def bounds(self) -> tuple[float, float]:
+        want = self.expected()
+        slack = max(self.abs_tol, abs(want) * self.rel_tol)
+        return want - slack, want + slack
+
+    def find_problem(self, payload):
+        low, high = self.bounds()
+        if low <= payload <= high:
+            return None
+        want = self.expected()
+        side = "above" if payload > high else "below"
+        off = f" ({abs(payload - want) / abs(want):.0%} off)" if want else ""
+        return Problem(f"{_num(payload)}{self._u()} is {side} the accepted range "
+                       f"{_num(low)}–{_num(high)}{self._u()}{off}.")
+
+    def praise(self, payload):
+        return f"{_num(payload)}{self._u()} is within the accepted range."
+
+    def _u(self) -> str:
+        return f" {self.unit}" if self.unit else ""
+
+
+def _num(x: float) -> str:
+    return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:.3g}"
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class Choice(Exercise):
+    """One option (or several, with ``multiple=True``) out of ``options`` {key: explanation}."""
+    options: dict[str, str]
+    correct: tuple[str, ...]
+    multiple: bool = False
+    kind = "choice"
+
+    def prepare(self, answer):
+        if answer is Ellipsis or answer is None or answer == "" or answer == set():
+            raise NotAttempted()
+        chosen = [answer] if isinstance(answer, str) else list(answer)
+        if not all(isinstance(c, str) for c in chosen):
+            raise LearnerError("Give the option key(s) as text, for example 'B' or {'A', 'C'}.")
+        unknown = [c for c in chosen if c not in self.options]
+        if unknown:
+            raise LearnerError(f"{', '.join(map(repr, unknown))} is not one of the options {', '.join(self.options)}.")
+        if not self.multiple and len(chosen) > 1:
+            raise LearnerError("Choose exactly one option.")
+        return sorted(set(chosen))
+
+    def find_problem(self, payload):
+        wrong = [c for c in payload if c not in self.correct]
+        missed = [c for c in self.correct if c not in payload]
+        if not wrong and not missed:
+            return None
+        details = [f"{c}: {self.options[c]}" for c in wrong]
+        if wrong:
+            head = f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right."
+        else:
+            head = "What you chose is right, but not complete."
+        if missed and self.multiple:
+            head += f" {len(missed)} more option{'s' if len(missed) > 1 else ''} should be chosen."
+        return Problem(head, details)
+
+    def praise(self, payload):
+        return " ".join(f"{c}: {self.options[c]}" for c in payload)
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Requirement:
+    """One stated requirement of a design: ``test(design)`` is True when it is met."""
+    name: str
+    test: Callable[[dict], bool]
+    why: str
+
+
+@dataclass(kw_only=True)
+class Design(Exercise):
+    """A structured design: {stage: choice or dict of parameters}, checked against requirements.
+
+    ``stages`` lists the stages the answer must fill; ``catalogue`` optionally lists the
+    components allowed per stage.
+    """
+    stages: tuple[str, ...]
+    requirements: tuple[Requirement, ...]
+    catalogue: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    kind = "design"
+
+    def prepare(self, answer):
+        if answer is Ellipsis or answer is None or answer == {}:
+            raise NotAttempted()
+        if not isinstance(answer, dict):
+            raise LearnerError(f"Expected a dict {{stage: choice}}; got {type(answer).__name__}.")
+        return fnc.jsonable(answer)
+
+    def find_problem(self, payload):
+        missing = [s for s in self.stages if s not in payload or payload[s] in (None, "", ...)]
+        unknown = [s for s in payload if s not in self.stages]
+        if missing or unknown:
+            details = [f"no choice for stage '{s}'" for s in missing] + [f"'{s}' is not a stage of this design" for s in unknown]
+            return Problem(f"Fill every stage of the design ({', '.join(self.stages)}).", details)
+        off_menu = [f"{s}: {payload[s]!r} is not one of {', '.join(self.catalogue[s])}"
+                    for s in self.catalogue if isinstance(payload.get(s), str) and payload[s] not in self.catalogue[s]]
+        if off_menu:
+            return Problem("Some choices are not in the catalogue for their stage.", off_menu)
+        unmet = []
+        for req in self.requirements:
+            try:
+                ok = bool(req.test(payload))
+            except (KeyError, TypeError, ValueError):
+                ok = False
+            if not ok:
+                unmet.append(f"{req.name}: {req.why}")
+        if unmet:
+            return Problem(f"{len(unmet)} of {len(self.requirements)} requirements {'is' if len(unmet) == 1 else 'are'} not met.", unmet)
+        return None
+
+    def praise(self, payload):
+        return f"Your design meets all {len(self.requirements)} requirements."
+
+
+# -------------------------------------------------------------------------------------
+@dataclass(kw_only=True)
+class Thought(Exercise):
+    """An ungraded thought exercise: any non-empty answer is recorded; the model answer follows."""
+    points: int = 0
+    kind = "thought"
+
+    def prepare(self, answer):
+        if answer is Ellipsis or answer is None or (isinstance(answer, str) and not answer.strip()):
+            raise NotAttempted()
+        return str(answer)
+
+    def judge(self, payload):
+        return self.verdict(Status.UNGRADED, "Compare your answer with the model answer: run solution().")

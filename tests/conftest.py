@@ -1,0 +1,11 @@
+"""Shared fixtures: every test runs with its own kit state folder, so no learner file is touched."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path_factory.mktemp("kit-state")))
+    monkeypatch.delenv("GRADER_STRICT", raising=False)
+    monkeypatch.delenv("GRADER_EXPORT_DIR", raising=False)
