@@ -1,7 +1,7 @@
 """One way to get each engine: Spark, DuckDB and SQLite.
 
     >>> con = duckdb()
-    >>> con.sql("select 42").fetchone()
+    >>> con.execute("select 42").fetchone()
     (42,)
     >>> db = sqlite()
     >>> db.execute("select 1").fetchone()

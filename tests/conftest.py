@@ -9,3 +9,11 @@ def _isolated_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path_factory.mktemp("kit-state")))
     monkeypatch.delenv("GRADER_STRICT", raising=False)
     monkeypatch.delenv("GRADER_EXPORT_DIR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole test run (a JVM start costs ~10 s)."""
+    from labs import engines
+
+    return engines.spark()

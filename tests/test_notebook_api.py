@@ -6,7 +6,7 @@ from grader.notebook import CheckFailed, judge_exported
 from grader.verdict import Status
 
 RIGHT_SQL = ("SELECT CAST(date_trunc('month', order_ts) AS DATE) AS month, sum(total_amount) AS revenue "
-             "FROM orders WHERE status = 'delivered' GROUP BY 1")
+             "FROM orders WHERE status = 'completed' GROUP BY 1")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ def _small_orders() -> dict:
         "order_id": [1, 2, 3, 4, 5, 6],
         "order_ts": pd.to_datetime(["2024-01-05 10:00", "2024-01-20 12:30", "2024-02-01 00:00",
                                     "2024-02-29 23:59", "2024-03-15 08:00", "2024-03-31 18:00"]),
-        "status": ["delivered", "cancelled", "delivered", "delivered", "shipped", "delivered"],
+        "status": ["completed", "cancelled", "completed", "completed", "shipped", "completed"],
         "total_amount": [120.0, 80.0, 35.5, 64.5, 10.0, 15.25],
     })}
 
@@ -51,14 +51,14 @@ EXERCISES = [
     ),
     Sql(
         id="monthly_revenue_sql",
-        prompt="Write SQL for revenue per month of delivered orders: columns month (a date, first day of the month) and revenue.",
+        prompt="Write SQL for revenue per month of completed orders: columns month (a date, first day of the month) and revenue.",
         fixtures=_small_orders,
         reference="SELECT date_trunc('month', order_ts)::DATE AS month, sum(total_amount) AS revenue "
-                  "FROM orders WHERE status = 'delivered' GROUP BY 1",
-        hints=("Only delivered orders count as revenue: filter them first.",
+                  "FROM orders WHERE status = 'completed' GROUP BY 1",
+        hints=("Only completed orders count as revenue: filter them first.",
                "date_trunc('month', order_ts) maps every timestamp to the first instant of its month.",
                "Cast the month to DATE and group by it; sum total_amount."),
-        solution="SELECT date_trunc('month', order_ts)::DATE AS month, sum(total_amount) AS revenue\nFROM orders\nWHERE status = 'delivered'\nGROUP BY 1",
+        solution="SELECT date_trunc('month', order_ts)::DATE AS month, sum(total_amount) AS revenue\nFROM orders\nWHERE status = 'completed'\nGROUP BY 1",
         explanation="Filtering before grouping keeps cancelled orders out of revenue; truncating the timestamp to the month is the grouping key.",
         covers=("Q7.2",),
     ),

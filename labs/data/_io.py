@@ -1,0 +1,201 @@
+"""Writing files so that readers never see half of them, and bytes never vary.
+
+Two rules for everything the generators write:
+
+1. **Atomic.** A data set is written into a hidden temporary folder next to its
+   final place and renamed into place only when complete (a rename within one
+   folder is atomic). A crash, a full disk or Ctrl-C leaves the old data or
+   nothing, never a torn copy.
+2. **Deterministic.** The same frame gives the same bytes: fixed row order, an
+   explicit Arrow schema, no pandas or timestamp metadata in the Parquet footer.
+
+    >>> import tempfile, pathlib, pandas as pd
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "demo"
+    >>> with atomic_folder(folder) as tmp:
+    ...     _ = write_parquet(pd.DataFrame({"x": [1, 2]}), tmp / "x.parquet")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['x.parquet']
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from labs.data._checks import DataGenError
+
+# zstd is smaller than snappy and every engine of the kit reads it.
+COMPRESSION = "zstd"
+
+
+def to_arrow(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
+    """A pandas frame as an Arrow table with no pandas metadata attached."""
+    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def write_parquet(df: pd.DataFrame | pa.Table, path: Path, schema: pa.Schema | None = None) -> Path:
+    """Write one Parquet file with pyarrow; the same frame always gives the same bytes."""
+    table = df if isinstance(df, pa.Table) else to_arrow(df, schema)
+    pq.write_table(table, path, compression=COMPRESSION)
+    return path
+
+
+def write_partitioned(table: pa.Table, folder: Path, column: str) -> Path:
+    """Write ``table`` as hive-style folders ``folder/<column>=<value>/part-0.parquet``.
+
+    The partition column lives in the folder name only (engines add it back when
+    reading), and rows keep their order inside each file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    values = table.column(column)
+    rest = table.drop_columns([column])
+    for value in sorted(set(values.to_pylist())):
+        mask = pc.equal(values, pa.scalar(value, type=values.type))
+        part = folder / f"{column}={_partition_text(value)}"
+        part.mkdir()
+        pq.write_table(rest.filter(mask), part / "part-0.parquet", compression=COMPRESSION)
+    return folder
+
+
+def write_jsonl(data: pd.DataFrame | pa.Table, path: Path, schema: pa.Schema | None = None,
+                con=None) -> Path:
+    """Write JSON lines: one object per row, timestamps as ISO-8601 text in UTC
+    with milliseconds (``2024-03-01T12:00:00.250Z``), nulls as ``null``.
+
+    DuckDB does the writing: it is several times faster than pandas' ``to_json``
+    on timestamp columns, and it keeps the row order. Pass ``con`` (a DuckDB
+    connection in the UTC time zone) to reuse one across many files.
+    """
+    from labs.engines import duckdb
+
+    table = data if isinstance(data, pa.Table) else to_arrow(data, schema)
+    columns = []
+    for field in table.schema:
+        name = '"' + field.name.replace('"', '""') + '"'
+        if pa.types.is_timestamp(field.type):
+            columns.append(f"strftime({name}, '%Y-%m-%dT%H:%M:%S.%gZ') AS {name}")
+        else:
+            columns.append(name)
+    own = con is None
+    con = duckdb() if own else con  # the kit's connections print times in UTC
+    try:
+        con.register("rows_to_write", table)
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY (SELECT {', '.join(columns)} FROM rows_to_write) TO '{target}' (FORMAT json)")
+        con.unregister("rows_to_write")
+    finally:
+        if own:
+            con.close()
+    return path
+
+
+def write_jsonl_chunks(data: pd.DataFrame | pa.Table, folder: Path, rows_per_file: int,
+                       schema: pa.Schema | None = None) -> Path:
+    """Split the rows, in order, into ``folder/part-00000.jsonl``, ``part-00001.jsonl``...
+
+    A streaming lesson can drop the files into a watched folder one at a time.
+    """
+    from labs.engines import duckdb
+
+    table = data if isinstance(data, pa.Table) else to_arrow(data, schema)
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb()
+    try:
+        for number, start in enumerate(range(0, max(table.num_rows, 1), rows_per_file)):
+            write_jsonl(table.slice(start, rows_per_file), folder / f"part-{number:05d}.jsonl", con=con)
+    finally:
+        con.close()
+    return folder
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write CSV with a header, ISO dates and no index column."""
+    df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_folder(final: Path):
+    """Yield a temporary folder; on success it replaces ``final`` in one rename.
+
+    On any error (or Ctrl-C) the temporary folder is removed, as are parent
+    folders this call created, and the error goes on up. A folder that cannot be
+    created raises ``DataGenError`` with the reason.
+    """
+    final = Path(final)
+    created = _make_parents(final.parent)
+    tmp = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        try:
+            tmp.mkdir()
+        except OSError as error:
+            raise DataGenError(f"cannot write to {final.parent}: {error.strerror or error}.") from None
+        yield tmp
+        _swap_in(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if still empty
+        raise
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a file, or of every file under a folder (names and bytes), as hex.
+
+    Two runs with the same seed must give the same digest.
+    """
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    total = hashlib.sha256()
+    for file in files:
+        total.update(file.relative_to(path).as_posix().encode() if file != path else b"")
+        total.update(file.read_bytes())
+    return total.hexdigest()
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    missing.reverse()
+    for made, path in enumerate(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue  # another process made it first
+        except OSError as error:
+            for undo in reversed(missing[:made]):
+                with contextlib.suppress(OSError):
+                    undo.rmdir()
+            raise DataGenError(f"cannot create the output folder {folder}: {error.strerror or error}.") from None
+    return missing
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    try:
+        os.rename(tmp, final)
+        return
+    except OSError:
+        if not final.exists():
+            raise
+    # An older copy is in the way: move it aside, put the new one in, drop the old.
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    os.rename(final, old)
+    os.rename(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _partition_text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -1,0 +1,356 @@
+"""Card transactions at any size, generated inside DuckDB without Python rows.
+
+A billion rows do not fit in a pandas frame, so this module writes SQL instead:
+``sql(n_rows)`` is a DuckDB SELECT that *computes* every row from its number
+``txn_id`` and the seed. Nothing is stored until you aggregate it, or ``write()``
+it to Parquet.
+
+    >>> from labs.engines import duckdb
+    >>> con = duckdb()
+    >>> con.execute(f"select count(*), max(txn_id) from ({sql(1_000, seed=7)})").fetchall()
+    [(1000, 1000)]
+
+How the randomness works
+------------------------
+Each column has its own *stream*: a 32-bit key derived from the seed. Row
+``txn_id`` gets ``mix32(txn_id XOR key)`` from every stream (see ``_hash``): plain
+integer arithmetic, so the same seed gives the same rows on every machine and in
+every thread, and any slice of rows can be computed on its own.
+
+How merchant skew works (``skew=s``)
+------------------------------------
+Real merchants are far from equal: a few take a large share of all payments. With
+``skew=s`` the merchant of a row follows a Zipf-like law, P(merchant k) roughly
+proportional to ``k ** -s``. It is drawn by *inverse transform sampling*: turn the
+merchant hash into a uniform number ``u`` in [0, 1), then invert the cumulative
+distribution of the continuous density ``x ** -s`` on [0.5, M + 0.5] and round to
+the nearest merchant. The inverse has a closed form, so every row costs one
+``pow()`` and no join::
+
+    x = (a + u * (b - a)) ** (1 / (1 - s)),  a = 0.5 ** (1 - s),  b = (M + 0.5) ** (1 - s)
+
+(for ``s == 1`` the same idea gives ``x = 0.5 * ((M + 0.5) / 0.5) ** u``). The
+probability of merchant ``k`` is the area of the density between ``k - 0.5`` and
+``k + 0.5``, which is within a few percent of ``k ** -s`` normalised. With
+``skew=1.1`` and 10,000 merchants, merchant 1 takes about 16% of all rows;
+without skew every merchant takes 0.01%.
+
+``pow()`` comes from the C library; a different library could in theory round one
+value across a merchant boundary (about a one-in-a-trillion event per row). Every
+other column is exact integer arithmetic.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from labs.data._checks import check_seed, scaled
+from labs.data._hash import MASK32, sql_stages, stream_key
+from labs.engines import duckdb
+
+# All transactions fall in 2024 (a leap year: 366 days), spread evenly in txn_id order.
+DAY_MICROS = 24 * 3600 * 1_000_000
+START_MICROS = 19_723 * DAY_MICROS  # 2024-01-01 00:00 UTC, in microseconds since 1970
+YEAR_MICROS = 366 * DAY_MICROS
+MAX_ROWS = MASK32  # txn_id must fit the 32-bit hash input
+DEFAULT_MERCHANTS = 10_000
+COLUMNS = ("txn_id", "ts", "txn_date", "merchant_id", "customer_id", "amount",
+           "currency", "status", "is_fraud")
+# One stream per column that needs randomness; the number is part of the key, so
+# adding a stream later never changes the existing columns.
+STREAMS = {"r_merchant": 0, "r_customer": 1, "r_amount": 2, "r_misc": 3}
+# Above this many rows the range is split so every DuckDB thread gets a share:
+# a single range() is read by one thread only.
+PARALLEL_FROM = 1_000_000
+BRANCHES = 16
+# The data set written by labs.data.generate("transactions", scale):
+ROWS_PER_SCALE = 100_000
+DATASET_SKEW = 1.1
+PART_ROWS = 10_000_000
+
+
+def default_customers(n_rows: int) -> int:
+    """About 50 transactions per customer, at least 1,000 customers.
+
+        >>> default_customers(1_000_000)
+        20000
+    """
+    return max(1_000, n_rows // 50)
+
+
+def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
+        n_merchants: int = DEFAULT_MERCHANTS, n_customers: int | None = None,
+        start: int = 0, stop: int | None = None, parallel: bool = True) -> str:
+    """A DuckDB SELECT producing ``n_rows`` transactions (columns in ``COLUMNS``).
+
+    - ``txn_id``: 1..n_rows; ``ts``: TIMESTAMPTZ in 2024 (UTC), rising with txn_id;
+      ``txn_date``: the UTC date of ``ts`` (a DATE, handy for partitioning);
+    - ``merchant_id``: 1..n_merchants, uniform, or Zipf-skewed with ``skew``;
+    - ``customer_id``: 1..n_customers, uniform; ``amount``: DECIMAL(12,2), log-normal-ish,
+      median about 33, fraud about 7x larger;
+    - ``currency``: USD 70%, EUR 20%, GBP 10%; ``status``: approved 95%, declined 4%,
+      reversed 1% (fraud is declined 40% of the time); ``is_fraud``: 0.2% of rows.
+
+    ``parallel=True`` lets every DuckDB thread generate rows (fast, but rows come
+    out in no fixed order); ``parallel=False`` keeps ``txn_id`` order, which
+    ``write()`` needs for identical bytes on every run. ``start``/``stop`` select
+    a slice ``txn_id in (start, stop]`` of the *same* table, so it can be written
+    in parts:
+
+        >>> from labs.engines import duckdb
+        >>> con = duckdb()
+        >>> whole = con.sql(sql(100, seed=1)).fetchall()
+        >>> part = con.sql(sql(100, seed=1, start=50)).fetchall()
+        >>> whole[50:] == part
+        True
+    """
+    n_rows, seed = _check_rows(n_rows), check_seed(seed)
+    stop = n_rows if stop is None else stop
+    if not (isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop <= n_rows):
+        raise ValueError(f"need 0 <= start <= stop <= n_rows, got start={start!r}, stop={stop!r}.")
+    n_merchants = _check_positive_int(n_merchants, "n_merchants")
+    n_customers = _check_positive_int(
+        default_customers(n_rows) if n_customers is None else n_customers, "n_customers")
+
+    keys = {name: stream_key(seed, number) for name, number in STREAMS.items()}
+    stages = sql_stages("txn_id", keys)
+    ctes = [f"txn_rows AS (\n    {_row_source(start, stop, parallel)}\n)"]
+    previous = "txn_rows"
+    for number, select_list in enumerate(stages, start=1):
+        name = "mixed" if number == len(stages) else f"mix{number}"
+        ctes.append(f"{name} AS (SELECT txn_id, {select_list} FROM {previous})")
+        previous = name
+
+    # r_misc packs three independent draws in separate bit ranges.
+    fraud = "(r_misc >> 20) % 1000 < 2"
+    # Float literals are typed DOUBLE on purpose: DuckDB reads `1.5` as a DECIMAL,
+    # and DECIMAL arithmetic on a billion rows is many times slower.
+    step = _dbl(YEAR_MICROS / n_rows if n_rows else 0.0)
+    micros = f"({START_MICROS} + CAST(floor((txn_id - 1) * {step}) AS BIGINT))"
+    # Irwin-Hall: the sum of three 10-bit uniforms is close to a normal curve.
+    normal = ("(((r_amount & 1023) + ((r_amount >> 10) & 1023) + ((r_amount >> 20) & 1023))"
+              f" / {_dbl(1024.0)} - {_dbl(1.5)} + {_dbl(1.5 / 1024)})")
+    return (
+        "WITH\n" + ",\n".join(ctes) + "\n"
+        "SELECT\n"
+        "    txn_id,\n"
+        # Built from epoch microseconds: exact, fast, and independent of the session time zone.
+        f"    to_timestamp({micros} / {_dbl(1e6)}) AS ts,\n"
+        f"    CAST(DATE '1970-01-01' + CAST({micros} // {DAY_MICROS} AS INTEGER) AS DATE) AS txn_date,\n"
+        f"    {_merchant_expr(n_merchants, skew)} AS merchant_id,\n"
+        f"    CAST(1 + r_customer % {n_customers} AS BIGINT) AS customer_id,\n"
+        # Casting a DOUBLE to DECIMAL rounds to the nearest cent (faster than round()).
+        f"    CAST(exp({_dbl(3.5)} + {_dbl(2.2)} * {normal}"
+        f" + CASE WHEN {fraud} THEN {_dbl(2.0)} ELSE {_dbl(0.0)} END) AS DECIMAL(12, 2)) AS amount,\n"
+        "    CASE WHEN r_misc % 100 < 70 THEN 'USD' WHEN r_misc % 100 < 90 THEN 'EUR' ELSE 'GBP' END"
+        " AS currency,\n"
+        f"    CASE WHEN {fraud} AND (r_misc >> 8) % 1000 < 400 THEN 'declined'\n"
+        "         WHEN (r_misc >> 8) % 1000 < 950 THEN 'approved'\n"
+        "         WHEN (r_misc >> 8) % 1000 < 990 THEN 'declined'\n"
+        "         ELSE 'reversed' END AS status,\n"
+        f"    {fraud} AS is_fraud\n"
+        "FROM mixed"
+    )
+
+
+def merchants_sql(n_merchants: int = DEFAULT_MERCHANTS, seed: int = 42) -> str:
+    """A DuckDB SELECT of the merchant dimension: merchant_id, name, category, country.
+
+        >>> from labs.engines import duckdb
+        >>> duckdb().sql(merchants_sql(3, seed=1)).columns
+        ['merchant_id', 'name', 'category', 'country']
+    """
+    n_merchants, seed = _check_positive_int(n_merchants, "n_merchants"), check_seed(seed)
+    keys = {"r_name": stream_key(seed, 100), "r_kind": stream_key(seed, 101)}
+    stages = sql_stages("merchant_id", keys)
+    ctes = [f"m0 AS (SELECT CAST(range AS BIGINT) AS merchant_id FROM range(1, {n_merchants + 1}))"]
+    for number, select_list in enumerate(stages, start=1):
+        ctes.append(f"m{number} AS (SELECT merchant_id, {select_list} FROM m{number - 1})")
+    first = _sql_list(["Blue", "Green", "Golden", "Silver", "Urban", "Royal", "Happy", "Swift",
+                       "Bright", "North", "Old", "Little"])
+    second = _sql_list(["Harbor", "Corner", "Garden", "Market", "Valley", "Bridge", "Oak",
+                        "River", "Street", "Lane", "Hill", "Square"])
+    kinds = _sql_list(["grocery", "restaurant", "fuel", "electronics", "fashion", "travel",
+                       "pharmacy", "entertainment"])
+    countries = _sql_list(["US", "US", "US", "GB", "DE", "FR", "ES", "NL"])
+    return (
+        "WITH " + ",\n".join(ctes) + "\n"
+        "SELECT CAST(merchant_id AS INTEGER) AS merchant_id,\n"
+        f"    {first}[1 + r_name % 12] || ' ' || {second}[1 + (r_name >> 8) % 12]"
+        " || ' #' || merchant_id AS name,\n"
+        f"    {kinds}[1 + r_kind % 8] AS category,\n"
+        f"    {countries}[1 + (r_kind >> 8) % 8] AS country\n"
+        f"FROM m{len(stages)} ORDER BY merchant_id"
+    )
+
+
+def write(n_rows: int, path, seed: int = 42, skew: float | None = None,
+          partition_by=None, *, n_merchants: int = DEFAULT_MERCHANTS,
+          n_customers: int | None = None, con=None) -> Path:
+    """Write ``sql(n_rows, seed, skew)`` to Parquet with DuckDB ``COPY``; return the path.
+
+    ``partition_by=None`` writes one file at ``path``. ``partition_by="day"`` (or any
+    column name, or a list of them; "day" means ``txn_date``) writes a hive-style
+    folder ``path/txn_date=2024-01-01/...``. The output appears only when complete:
+    DuckDB writes under a temporary name in the same folder, then it is renamed.
+    Rows are written in ``txn_id`` order, so the same arguments give the same
+    bytes; that keeps the writer on one thread (about 1-2 million rows a second).
+
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> write(1_000, folder / "t.parquet", seed=1).name
+        't.parquet'
+    """
+    query = sql(n_rows, seed, skew, n_merchants=n_merchants, n_customers=n_customers, parallel=False)
+    return copy_to_parquet(query, path, partition_by=partition_by, con=con)
+
+
+def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]:
+    """Write the ``transactions`` data set into ``folder``; return {table: {"path", "format", "rows"}}.
+
+    ``scale * ROWS_PER_SCALE`` rows with merchant skew ``DATASET_SKEW``, as
+    ``transactions/part-00000.parquet``... (``PART_ROWS`` rows each, in txn_id
+    order), the same rows as ``transactions_by_day/txn_date=YYYY-MM-DD/`` for
+    partition pruning, and the ``merchants`` dimension.
+    """
+    n_rows = scaled(ROWS_PER_SCALE, scale)
+    _check_rows(n_rows)
+    con = duckdb()
+    plain, by_day = folder / "transactions", folder / "transactions_by_day"
+    plain.mkdir()
+    by_day.mkdir()
+    bounds = list(range(0, n_rows, PART_ROWS)) + [n_rows]
+
+    def write_part(number: int) -> None:
+        # One cursor per thread: each COPY reads its own ordered range.
+        cursor = con.cursor()
+        query = sql(n_rows, seed, DATASET_SKEW, start=bounds[number], stop=bounds[number + 1], parallel=False)
+        cursor.execute(f"COPY ({query}) TO '{_sql_path(plain / f'part-{number:05d}.parquet')}'"
+                       " (FORMAT parquet, COMPRESSION zstd)")
+        cursor.execute(f"COPY ({query}) TO '{_sql_path(by_day)}' (FORMAT parquet, COMPRESSION zstd,"
+                       f" PARTITION_BY (txn_date), FILENAME_PATTERN 'part-{number:05d}-{{i}}', OVERWRITE_OR_IGNORE)")
+        bar.update(1)
+
+    with ThreadPoolExecutor(max_workers=min(len(bounds) - 1, os.cpu_count() or 2)) as pool:
+        list(pool.map(write_part, range(len(bounds) - 1)))
+    con.execute(f"COPY ({merchants_sql(DEFAULT_MERCHANTS, seed)}) TO '{_sql_path(folder / 'merchants.parquet')}'"
+                " (FORMAT parquet, COMPRESSION zstd)")
+    bar.update(1)
+    return {
+        "transactions": {"path": "transactions", "format": "parquet (folder of parts)", "rows": n_rows},
+        "transactions_by_day": {"path": "transactions_by_day", "format": "parquet (hive: txn_date=)",
+                                "rows": n_rows},
+        "merchants": {"path": "merchants.parquet", "format": "parquet", "rows": DEFAULT_MERCHANTS},
+    }
+
+
+def steps(scale: float) -> int:
+    """Progress steps of ``write_dataset``: one per part, one for merchants."""
+    return -(-scaled(ROWS_PER_SCALE, scale) // PART_ROWS) + 1
+
+
+def copy_to_parquet(query: str, path, partition_by=None, con=None) -> Path:
+    """Run ``COPY (query) TO path`` as Parquet, atomically (temp name, then rename)."""
+    path = Path(path)
+    columns = _partition_columns(partition_by)
+    con = con or duckdb()
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    options = ["FORMAT parquet", "COMPRESSION zstd"]
+    if columns:
+        options.append(f"PARTITION_BY ({', '.join(columns)})")
+    try:
+        con.execute(f"COPY ({query}) TO '{_sql_path(tmp)}' ({', '.join(options)})")
+        _replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return path
+
+
+def _row_source(start: int, stop: int, parallel: bool) -> str:
+    # txn_id runs start+1 .. stop. range() is read by a single thread, so big
+    # tables are cut into BRANCHES ranges glued with UNION ALL.
+    count = stop - start
+    branches = BRANCHES if parallel and count >= PARALLEL_FROM else 1
+    bounds = [start + count * k // branches for k in range(branches + 1)]
+    parts = [f"SELECT range AS txn_id FROM range({lo + 1}, {hi + 1})"
+             for lo, hi in zip(bounds, bounds[1:])]
+    return "\n    UNION ALL ".join(parts)
+
+
+def _merchant_expr(n_merchants: int, skew) -> str:
+    if skew is None:
+        return f"CAST(1 + r_merchant % {n_merchants} AS INTEGER)"
+    if isinstance(skew, bool) or not isinstance(skew, numbers.Real) or not (
+            math.isfinite(skew) and skew > 0):
+        raise ValueError(f"skew must be None or a positive Zipf exponent such as 1.1, not {skew!r}.")
+    s = float(skew)
+    u = f"(r_merchant / {_dbl(2.0 ** 32)})"  # uniform in [0, 1)
+    lo, hi = 0.5, n_merchants + 0.5
+    if abs(s - 1.0) < 1e-9:
+        x = f"{_dbl(lo)} * exp({u} * {_dbl(math.log(hi / lo))})"
+    else:
+        a, b = lo ** (1 - s), hi ** (1 - s)
+        x = f"pow({_dbl(a)} + {u} * {_dbl(b - a)}, {_dbl(1 / (1 - s))})"
+    # Clamp guards the two ends against rounding; the middle never needs it.
+    return f"CAST(least(greatest(round({x}), 1), {n_merchants}) AS INTEGER)"
+
+
+def _partition_columns(partition_by) -> list[str]:
+    if partition_by is None:
+        return []
+    names = [partition_by] if isinstance(partition_by, str) else list(partition_by)
+    names = ["txn_date" if name == "day" else name for name in names]
+    for name in names:
+        if name not in COLUMNS:
+            raise ValueError(f"cannot partition by {name!r}: choose from 'day' or {', '.join(COLUMNS)}.")
+    return names
+
+
+def _check_rows(n_rows) -> int:
+    if isinstance(n_rows, float) and n_rows.is_integer():
+        n_rows = int(n_rows)  # 1e9 is a natural way to write a billion
+    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or not 0 <= n_rows <= MAX_ROWS:
+        raise ValueError(f"n_rows must be a whole number from 0 to {MAX_ROWS:,}, not {n_rows!r}.")
+    return int(n_rows)
+
+
+def _check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, not {value!r}.")
+    return int(value)
+
+
+def _dbl(value: float) -> str:
+    return f"CAST({float(value)!r} AS DOUBLE)"
+
+
+def _sql_list(words: list[str]) -> str:
+    return "[" + ", ".join(f"'{w}'" for w in words) + "]"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    # A rename within one folder is atomic; replacing an existing output takes two.
+    if path.exists() or path.is_symlink():
+        old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(path, old)
+        os.replace(tmp, path)
+        _remove(old)
+    else:
+        os.replace(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

@@ -1,0 +1,110 @@
+"""Running one submission: a fresh kernel in a child process, bounded in time and memory.
+
+Real kernels on tiny notebooks; each test costs a kernel start (a few seconds).
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import nbformat
+import psutil
+import pytest
+
+from grader.batch.judge import judge_all
+from grader.batch.supervise import Limits, describe_run, run_submission
+
+START = 'import grader\nnb = grader.start("00-start-here")'
+ANSWER = 'engine_choice = "B"\nnb.check("engine_choice", engine_choice)'
+
+
+def run(tmp_path, cells, **limits):
+    work = tmp_path / "scratch" / "work"
+    work.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kit"] = {"notebook": "00-start-here"}
+    nbformat.write(nb, work / "nb.ipynb")
+    outcome = run_submission(work / "nb.ipynb", tmp_path / "scratch", Limits(**limits))
+    return outcome, tmp_path / "scratch"
+
+
+def points(scratch, outcome):
+    return {r.exercise: r.points for r in judge_all("00-start-here", scratch / "export", outcome.reason)}
+
+
+def test_the_kernel_exports_answers_with_its_own_state_folder_and_never_strict(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_STRICT", "1")  # would raise on the unanswered exercises
+    outcome, scratch = run(tmp_path, [
+        START, ANSWER,
+        "import os, json\njson.dump({k: os.environ.get(k) for k in ('GRADER_EXPORT_DIR', 'KIT_STATE_DIR', 'GRADER_STRICT')},"
+        " open('env.json', 'w'))",
+        'nb.check("size_bucket", ...)',
+    ], cell_timeout=30, timeout=60)
+    assert (outcome.status, outcome.reason) == ("finished", "")
+    env = json.loads((scratch / "work" / "env.json").read_text())
+    assert env == {"GRADER_EXPORT_DIR": str(scratch / "export"), "KIT_STATE_DIR": str(scratch / "state"),
+                   "GRADER_STRICT": None}
+    assert points(scratch, outcome)["engine_choice"] == 1
+    assert not list((scratch / "state").glob("progress.json"))  # exporting records no progress
+
+
+def test_a_cell_past_its_time_is_interrupted_and_the_next_cells_still_run(tmp_path):
+    outcome, scratch = run(tmp_path, [START, "while True:\n    pass", "1 / 0", ANSWER], cell_timeout=2, timeout=60)
+    assert outcome.status == "finished"
+    assert outcome.run["timeouts"] == [2]
+    assert outcome.reason == ("Cell 2 ran longer than 2 s and was interrupted; "
+                              "cell 3 raised ZeroDivisionError: division by zero.")
+    assert points(scratch, outcome)["engine_choice"] == 1
+
+
+def test_a_notebook_past_its_time_is_stopped_and_nothing_it_started_survives(tmp_path):
+    started = time.monotonic()
+    outcome, scratch = run(tmp_path, [
+        START, ANSWER,
+        # a daemon in a session of its own: it leaves the process tree, the run's tag finds it
+        "import subprocess\nd = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+        "open('daemon.pid', 'w').write(str(d.pid))",
+        "import time\nwhile True:\n    time.sleep(0.1)",
+        'nb.check("size_bucket", ...)',
+    ], cell_timeout=60, timeout=15)
+    assert outcome.status == "timed out"
+    assert outcome.reason == ("The notebook was stopped after 15 s, in cell 4 of 5 (`import time`); "
+                              "cells after it did not run.")
+    assert time.monotonic() - started < 25
+    daemon = int((scratch / "work" / "daemon.pid").read_text())
+    assert not psutil.pid_exists(daemon) or psutil.Process(daemon).status() == psutil.STATUS_ZOMBIE
+    assert points(scratch, outcome) == {"orders_per_status": 0, "monthly_revenue_sql": 0, "size_bucket": 0,
+                                        "engine_choice": 1}  # the answer checked before the hang counts
+
+
+def test_a_memory_bomb_is_stopped_at_the_limit(tmp_path):
+    outcome, scratch = run(tmp_path, [START, ANSWER, "blocks = []\nwhile True:\n    blocks.append('x' * 20_000_000)"],
+                           cell_timeout=60, timeout=60, memory_mb=600)
+    assert outcome.status == "memory limit"
+    assert outcome.reason == ("The notebook was stopped when it used more than 600 MB of memory, "
+                              "in cell 3 of 3 (`blocks = []`); cells after it did not run.")
+    assert points(scratch, outcome)["engine_choice"] == 1
+
+
+def test_a_dying_kernel_is_a_reason(tmp_path):
+    outcome, scratch = run(tmp_path, [START, ANSWER, "import os\nos._exit(3)", 'nb.check("size_bucket", ...)'],
+                           cell_timeout=30, timeout=60)
+    assert outcome.status == "kernel died"
+    assert outcome.reason == "The kernel died in cell 3 of 4 (`import os`); cells after it did not run."
+    results = {r.exercise: r for r in judge_all("00-start-here", scratch / "export", outcome.reason)}
+    assert results["engine_choice"].points == 1
+    assert results["size_bucket"].message == "No answer was recorded. " + outcome.reason
+
+
+@pytest.mark.parametrize("run_info, sentence", [
+    ({"status": "finished", "errors": [], "timeouts": []}, ""),
+    ({"status": "finished", "errors": [{"cell": 4, "ename": "NameError", "evalue": "name 'x' is not defined"},
+                                       {"cell": 9, "ename": "KeyError", "evalue": "'y'"}], "timeouts": []},
+     "Cell 4 raised NameError: name 'x' is not defined (and 1 more cell failed)."),
+    ({"status": "finished", "errors": [], "timeouts": [3, 8], "output_mb": 120.0},
+     "Cells 3, 8 ran longer than 20 s and were interrupted; the notebook printed 120 MB of output (not kept)."),
+    ({"status": "unreadable", "message": "NotJSONError: ..."},
+     "The file could not be read as a notebook (NotJSONError: ...)."),
+])
+def test_describe_run(run_info, sentence):
+    assert describe_run(run_info, Limits(cell_timeout=20)) == sentence

@@ -1,0 +1,60 @@
+"""The notebook widgets, driven through the methods their buttons call (no browser needed)."""
+import pytest
+
+from grader.drills import mock, spaced, widgets
+
+
+@pytest.fixture
+def clock():
+    now = [0.0]
+    return now
+
+
+def test_flashcards_reveal_rate_and_move_on(clock):
+    deck = spaced.Deck(path=None, clock=lambda: clock[0])
+    cards = widgets.Flashcards(topic="sharding", deck=deck)
+    first = cards.card
+    assert first == "Q4.3" and all(b.disabled for b in cards.rating_buttons)
+    cards.typed.value = "Design the row key from access patterns; avoid hot spots with salting."
+    cards.reveal()
+    assert "Key points mentioned" in cards.answer.value and "Model answer" in cards.answer.value
+    assert not any(b.disabled for b in cards.rating_buttons)
+    second = cards.rate("good")
+    assert second != first and deck.box(first) == 1
+    cards.rate("easy")
+    assert cards.rate("again") is None  # everything rated: nothing due until the clock moves
+    assert "Nothing is due" in cards.header.value
+    clock[0] = 61
+    assert cards.next() == "A8"  # the card rated "again" is back a minute later
+
+
+def test_flashcards_filters_change_the_deck():
+    cards = widgets.Flashcards(deck=spaced.Deck(path=None))
+    cards.topic.value = "case-studies"
+    assert cards.card in ("Q12.1", "Q12.2")
+    cards.difficulty.value = 1
+    assert cards.card is None and "among 0 card(s)" in cards.header.value
+
+
+def test_flashcards_unknown_topic_is_a_clear_error():
+    with pytest.raises(ValueError, match="Known topics"):
+        widgets.Flashcards(topic="nope", deck=spaced.Deck(path=None))
+
+
+def test_mock_interview_ui_runs_to_the_report():
+    ticks = iter(range(0, 1000, 50))
+    ui = widgets.MockInterviewUI(n=2, topic="streaming", seed=5, clock=lambda: next(ticks))
+    assert ui.submit_button.disabled
+    ui.start()
+    assert "Question 1 of 2" in ui.question.value
+    ui.typed.value = "Kafka with Flink, event time and watermarks."
+    ui.submit()
+    assert "Question 2 of 2" in ui.question.value
+    ui.submit()
+    assert "Done" in ui.question.value and "self-check aid" in ui.result.value
+    assert len(mock.History().sessions()) == 1
+
+
+def test_widgets_display_as_widgets():
+    bundle = widgets.Flashcards(deck=spaced.Deck(path=None))._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
