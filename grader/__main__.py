@@ -80,11 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         pass
     p.set_defaults(func=_grade)
 
-    p = sub.add_parser("drill", help="flashcards and mock interviews in the terminal")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    # the drill command has its own parser: everything after `drill` (--help too) goes to it
+    p = sub.add_parser("drill", help="flashcards and mock interviews in the terminal", add_help=False)
     p.set_defaults(func=_drill)
 
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "drill":
+        args.rest = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.func(args)
 
 

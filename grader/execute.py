@@ -36,6 +36,7 @@ def execute_in_place(path: Path, timeout: int = 600) -> None:
     nb = execute(path, timeout)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps would make every run a diff
+    nb.metadata.pop("widgets", None)  # widget state carries random model ids: a diff on every run
     tmp = path.with_suffix(".ipynb.tmp")
     tmp.write_text(nbformat.writes(nb) + "\n")
     tmp.replace(path)

@@ -12,69 +12,32 @@ once cannot corrupt it. A file that is corrupt anyway is set aside, never delete
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import os
-import sys
-import time
 from pathlib import Path
 
-from labs import paths
+from grader import store
 
 # a better status never gives way to a worse one: solving once is enough
 _RANK = {"correct": 4, "ungraded": 3, "incorrect": 2, "error in your code": 1, "not attempted": 0}
 
 
 def progress_file() -> Path:
-    return paths.state_dir() / "progress.json"
-
-
-@contextlib.contextmanager
-def _locked():
-    lock = progress_file().with_suffix(".lock")
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return store.state_file("progress.json")
 
 
 def load() -> dict:
     """{notebook: {exercise: {"status", "points", "max_points"}}}; a corrupt file is set aside."""
-    path = progress_file()
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        return data
-    except (ValueError, OSError) as exc:
-        aside = path.with_name(f"progress.corrupt-{int(time.time())}.json")
-        path.rename(aside)
-        print(f"Your progress file was unreadable ({exc}); it was kept as {aside.name} and a new one started.",
-              file=sys.stderr)
-        return {}
-
-
-def _write(data: dict) -> None:
-    path = progress_file()
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    return store.read(progress_file(), dict, "progress")
 
 
 def record(notebook: str, exercise: str, status: str, points: float, max_points: float) -> None:
-    with _locked():
+    with store.locked(progress_file()):
         data = load()
         done = data.setdefault(notebook, {})
         old = done.get(exercise)
         if old and _RANK.get(old["status"], 0) > _RANK.get(status, 0):
             return
         done[exercise] = {"status": status, "points": points, "max_points": max_points}
-        _write(data)
+        store.write(progress_file(), data)
 
 
 def table(notebook: str | None = None, exercises: dict[str, list[str]] | None = None):

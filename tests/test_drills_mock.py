@@ -4,7 +4,8 @@ import json
 import pytest
 from matplotlib.figure import Figure
 
-from grader.drills import bank, mock, store
+from grader import store
+from grader.drills import bank, mock
 
 
 @pytest.fixture(scope="module")

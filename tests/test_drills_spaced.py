@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from grader.drills import spaced, store
+from grader import store
+from grader.drills import spaced
 from grader.drills.spaced import DAY, Deck
 
 CARDS = ["Q1.1", "Q2.2", "Q3.4", "A8"]

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from grader.drills import bank, store
+from grader import store
+from grader.drills import bank
 from grader.drills.keypoints import Match, match
 
 FILE = "drill-history.json"

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from grader.drills import store
+from grader import store
 
 DAY = 86_400.0
 INTERVAL_DAYS = {1: 1, 2: 2, 3: 4, 4: 8, 5: 16}

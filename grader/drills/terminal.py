@@ -16,7 +16,8 @@ import sys
 import textwrap
 from typing import TextIO
 
-from grader.drills import bank, mock, spaced, store
+from grader import store
+from grader.drills import bank, mock, spaced
 from grader.drills.keypoints import match
 
 WIDTH = 96

@@ -1,4 +1,4 @@
-"""Small JSON files of drill state (flashcard boxes, mock-interview history) under the kit's state folder.
+"""Small JSON state files (progress, flashcard boxes, mock-interview history) under the kit's state folder.
 
 Writes go to a temporary file that is renamed into place, so a crash mid-write leaves the
 old file whole. A file that cannot be read is renamed aside, never deleted, a message says

@@ -1,0 +1,95 @@
+"""Every notebook, replayed for real.
+
+- solutions/: strict ``pytest --nbval`` (outputs identical to the committed ones) with
+  ``GRADER_STRICT=1`` (every check correct), against a shared Spark Connect server: the
+  proof that notebooks run unchanged on a remote Spark.
+- notebooks/: the unanswered learner copy under ``--nbval-lax`` with ``GRADER_STRICT=1``:
+  every cell but the check cells runs clean, and every check cell fails as "not attempted".
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import nbformat
+import pytest
+
+import grader
+from labs import paths
+
+ROOT = paths.root()
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+SECTIONS = ["Interview questions", "Concepts", "Lab", "Exercises", "Interview drill", "Summary"]
+CHECK = re.compile(r'nb\.check\(\s*"([A-Za-z0-9_]+)"')
+
+
+@pytest.fixture(scope="module")
+def spark_remote():
+    """One Spark Connect server for all replays: kernels connect in ~1 s instead of starting a JVM each."""
+    from labs.connect_server import ConnectServer
+
+    with ConnectServer() as server:
+        yield server.url
+
+
+def _replay(path, mode: str, tmp_path, spark_remote: str, strict: bool):
+    env = {**os.environ, "KIT_STATE_DIR": str(tmp_path / "state"), "SPARK_REMOTE": spark_remote}
+    env.pop("GRADER_EXPORT_DIR", None)
+    env.pop("GRADER_STRICT", None)
+    if strict:
+        env["GRADER_STRICT"] = "1"
+    report = tmp_path / "cells.xml"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", mode, str(path), "-p", "no:cacheprovider", "-q",
+         "--nbval-cell-timeout=300", f"--junitxml={report}", "-o", "addopts="],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=1200,
+    )
+    return run, report
+
+
+def _failures(report) -> list[str]:
+    tree = ET.parse(report)
+    return [(case.find("failure").get("message", "") + case.find("failure").text or "")
+            for case in tree.iter("testcase") if case.find("failure") is not None or case.find("error") is not None
+            if case.find("failure") is not None]
+
+
+def _check_cells(nb) -> list[str]:
+    return [m.group(1) for c in nb.cells if c.cell_type == "code" for m in CHECK.finditer(c.source)]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_notebook_shape(path):
+    nb = nbformat.read(path, as_version=4)
+    name = nb.metadata["kit"]["notebook"]
+    assert name == path.stem
+    ids = [c.id for c in nb.cells]
+    assert len(ids) == len(set(ids)), "cell ids must be unique and stable"
+    if name != "00-start-here":
+        headings = [line[3:].strip() for c in nb.cells if c.cell_type == "markdown"
+                    for line in c.source.splitlines() if line.startswith("## ")]
+        assert [h for h in headings if h in SECTIONS] == SECTIONS, "the six sections, in order"
+    checked = set(_check_cells(nb))
+    assert checked == set(grader.start(name).ids()), "every exercise has a check cell, and no check is unknown"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_replays_exactly_and_passes_every_check(path, tmp_path, spark_remote):
+    run, _ = _replay(path, "--nbval", tmp_path, spark_remote, strict=True)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_learner_copy_runs_clean_and_every_check_is_not_attempted(path, tmp_path, spark_remote):
+    learner = ROOT / "notebooks" / path.name
+    # a cell with several checks stops at its first failure: count cells, not checks
+    check_cells = [c for c in nbformat.read(learner, as_version=4).cells if c.cell_type == "code" and CHECK.search(c.source)]
+    run, report = _replay(learner, "--nbval-lax", tmp_path, spark_remote, strict=True)
+    failures = _failures(report)
+    not_attempted = [f for f in failures if "CheckFailed" in f and "not attempted" in f]
+    others = [f[:1500] for f in failures if f not in not_attempted]
+    assert not others, "cells other than checks failed in the unanswered notebook:\n" + "\n---\n".join(others)
+    assert len(not_attempted) == len(check_cells), run.stdout[-3000:]
