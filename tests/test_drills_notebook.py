@@ -1,7 +1,4 @@
-"""The drills notebook: its shape, and an nbval replay of the solution (strict) and learner copy (lax)."""
-import os
-import subprocess
-import sys
+"""The drills notebook: its shape (the replays are in test_notebooks.py, with every other notebook)."""
 
 import re
 
@@ -30,21 +27,5 @@ def test_notebook_shape():
     checked = set(re.findall(r'nb\.check\("([a-z0-9_]+)"', code))
     assert checked == set(grader.start(NAME).ids()), "every exercise of the spec has a check cell"
 
-
-def _replay(notebook, mode, tmp_path):
-    env = {**os.environ, "KIT_STATE_DIR": str(tmp_path)}
-    env.pop("GRADER_STRICT", None)
-    env.pop("GRADER_EXPORT_DIR", None)
-    return subprocess.run([sys.executable, "-m", "pytest", mode, str(notebook), "-p", "no:cacheprovider", "-q"],
-                          capture_output=True, text=True, cwd=paths.root(), env=env, timeout=600)
-
-
-def test_solution_replays_with_identical_outputs(tmp_path):
-    run = _replay(SOLUTION, "--nbval", tmp_path)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-
-
-@pytest.mark.skipif(not LEARNER.exists(), reason="notebooks/ not released yet")
-def test_learner_copy_runs_clean(tmp_path):
-    run = _replay(LEARNER, "--nbval-lax", tmp_path)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+# The strict replay of the solution and the lax run of the learner copy are in tests/test_notebooks.py,
+# which replays every notebook the same way.

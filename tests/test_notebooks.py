@@ -37,6 +37,8 @@ def spark_remote():
 
 def _replay(path, mode: str, tmp_path, spark_remote: str, strict: bool):
     env = {**os.environ, "KIT_STATE_DIR": str(tmp_path / "state"), "SPARK_REMOTE": spark_remote}
+    if nbformat.read(path, as_version=4).metadata.get("kit", {}).get("spark_connect", True) is False:
+        env.pop("SPARK_REMOTE")  # the notebook says why it needs a local session
     env.pop("GRADER_EXPORT_DIR", None)
     env.pop("GRADER_STRICT", None)
     if strict:
@@ -51,10 +53,13 @@ def _replay(path, mode: str, tmp_path, spark_remote: str, strict: bool):
 
 
 def _failures(report) -> list[str]:
-    tree = ET.parse(report)
-    return [(case.find("failure").get("message", "") + case.find("failure").text or "")
-            for case in tree.iter("testcase") if case.find("failure") is not None or case.find("error") is not None
-            if case.find("failure") is not None]
+    """The failure (or error) text of every cell that did not pass."""
+    texts = []
+    for case in ET.parse(report).iter("testcase"):
+        bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if bad is not None:
+            texts.append(bad.get("message", "") + (bad.text or ""))
+    return texts
 
 
 def _check_cells(nb) -> list[str]:
