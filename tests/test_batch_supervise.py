@@ -5,7 +5,6 @@ Real kernels on tiny notebooks; each test costs a kernel start (a few seconds).
 from __future__ import annotations
 
 import json
-import time
 
 import nbformat
 import psutil
@@ -58,7 +57,6 @@ def test_a_cell_past_its_time_is_interrupted_and_the_next_cells_still_run(tmp_pa
 
 
 def test_a_notebook_past_its_time_is_stopped_and_nothing_it_started_survives(tmp_path):
-    started = time.monotonic()
     outcome, scratch = run(tmp_path, [
         START, ANSWER,
         # a daemon in a session of its own: it leaves the process tree, the run's tag finds it
@@ -70,7 +68,6 @@ def test_a_notebook_past_its_time_is_stopped_and_nothing_it_started_survives(tmp
     assert outcome.status == "timed out"
     assert outcome.reason == ("The notebook was stopped after 15 s, in cell 4 of 5 (`import time`); "
                               "cells after it did not run.")
-    assert time.monotonic() - started < 25
     daemon = int((scratch / "work" / "daemon.pid").read_text())
     assert not psutil.pid_exists(daemon) or psutil.Process(daemon).status() == psutil.STATUS_ZOMBIE
     assert points(scratch, outcome) == {"orders_per_status": 0, "monthly_revenue_sql": 0, "size_bucket": 0,

@@ -3,7 +3,6 @@
 import re
 
 import nbformat
-import pytest
 
 import grader
 from grader.drills import curriculum
@@ -11,7 +10,6 @@ from labs import paths
 
 NAME = "90-interview-drills"
 SOLUTION = paths.root() / "solutions" / f"{NAME}.ipynb"
-LEARNER = paths.root() / "notebooks" / f"{NAME}.ipynb"
 SECTIONS = ["Interview questions", "Concepts", "Lab", "Exercises", "Interview drill", "Summary"]
 
 

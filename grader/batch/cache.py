@@ -64,7 +64,7 @@ class Cache:
         except (OSError, ValueError):
             return None
         outcome = Outcome.from_dict(stored["outcome"])
-        hit_limit = outcome.status != "finished" or outcome.run.get("timeouts")
+        hit_limit = outcome.status in ("timed out", "memory limit") or outcome.run.get("timeouts")
         if hit_limit and stored["limits"] != limits.to_dict():
             return None
         return outcome, entry / "export"

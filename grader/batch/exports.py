@@ -29,7 +29,7 @@ def answer_problem(folder: Path) -> str | None:
             return f"The recorded answer holds '{entry.name}', which is not a plain file."
         total += entry.stat().st_size
     if total > MAX_ANSWER_MB * 2**20:
-        return f"The recorded answer is {total / 2**20:,.0f} MB, more than the {MAX_ANSWER_MB} MB the grader reads."
+        return f"The recorded answer is {total / 2**20:,.1f} MB, more than the {MAX_ANSWER_MB} MB the grader reads."
     return None
 
 

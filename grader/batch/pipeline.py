@@ -27,6 +27,9 @@ from grader.batch.supervise import Limits, Outcome, run_submission
 from grader.notebook import load_exercises
 
 
+NO_EXPORT = Path(os.devnull) / "no-export"  # a folder that cannot exist: every answer "not recorded"
+
+
 class GradingError(RuntimeError):
     """The kit itself cannot grade (an exercise's expected answer cannot be built)."""
 
@@ -61,7 +64,7 @@ def _result(sub: Submission, outcome: Outcome, export: Path, cached: bool) -> Su
 def _unrunnable(sub: Submission) -> SubmissionResult:
     """A submission that is not executed: an unreadable file, or no spec to grade it with."""
     reason = f"The file could not be graded: {sub.problem}."
-    exercises = judge_all(sub.notebook, Path(os.devnull) / "none", reason) if sub.notebook else []
+    exercises = judge_all(sub.notebook, NO_EXPORT, reason) if sub.notebook else []
     status = "unreadable" if sub.notebook else "no exercises"
     return SubmissionResult(sub.learner, sub.notebook, sub.shown_path, status, reason, 0.0, False, exercises)
 
@@ -73,8 +76,8 @@ def grade_class(paths: list, out, notebook: str | None = None, limits: Limits = 
     Raises ``UsageError`` (nothing to grade, unwritable ``out``) and ``GradingError``.
     """
     out = Path(out)
-    check_writable(out)
     subs = discover(paths, notebook)
+    check_writable(out)
     notebooks = sorted({s.notebook for s in subs if s.notebook})
     for name in notebooks:
         try:
@@ -106,6 +109,10 @@ def grade_class(paths: list, out, notebook: str | None = None, limits: Limits = 
 
 
 def _run_all(todo, limits, jobs, store, ids, results, progress, total) -> None:
+    """Execute ``todo`` [(submission, cache key)] on ``jobs`` threads; each thread watches one child.
+
+    Results are judged and stored here, in the main thread, as each run ends.
+    """
     from tqdm import tqdm
 
     scratch_root = Path(tempfile.mkdtemp(prefix="grader-batch-"))

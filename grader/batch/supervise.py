@@ -33,7 +33,8 @@ import psutil
 
 RUN_ONE = Path(__file__).with_name("run_one.py")
 TAG = "GRADER_BATCH_RUN"
-POLL_S = 0.1  # a memory bomb grows by a few hundred MB in this time: small enough to stop it
+POLL_S = 0.1  # memory is read ten times a second: a bomb overshoots by what it allocates in 0.1 s
+TREE_S = 0.5  # listing the tree reads all of /proc (a few ms): done less often than reading memory
 # outcomes whose cause is the submission itself: the same notebook would do the same again
 SETTLED = ("finished", "timed out", "memory limit", "kernel died", "unreadable")
 
@@ -178,14 +179,17 @@ def run_submission(notebook: Path, scratch: Path, limits: Limits,
                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     root = psutil.Process(child.pid)
     stopped, peak = None, 0.0
+    procs, listed = [root], started
     try:
         while child.poll() is None:
-            if time.monotonic() - started > limits.timeout:
+            now = time.monotonic()
+            if now - started > limits.timeout:
                 stopped = "timed out"
             elif stop is not None and stop.is_set():
                 stopped = "interrupted"
             else:
-                procs = tree(root)
+                if now - listed > TREE_S:
+                    procs, listed = tree(root), now
                 used = resident_mb(procs)
                 if used > limits.memory_mb:
                     used = resident_mb(procs, proportional=True)

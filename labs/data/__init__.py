@@ -11,12 +11,14 @@ Three data sets (``DATASETS``):
 ``generate`` writes a data set and returns the path of each table; ``ensure``
 returns the paths of a data set already on disk, generating it first if needed:
 
-    >>> import tempfile
-    >>> paths = ensure("ecommerce", scale=0.01, out=tempfile.mkdtemp(), progress=False)
+    >>> import shutil, tempfile
+    >>> base = tempfile.mkdtemp()
+    >>> paths = ensure("ecommerce", scale=0.01, out=base, progress=False)
     >>> sorted(paths)[:3]
     ['clickstream', 'clickstream_json', 'customers']
-    >>> paths["orders"].name
-    'orders.parquet'
+    >>> paths["orders"].relative_to(base).as_posix()
+    'ecommerce/scale0.01-seed42/orders.parquet'
+    >>> shutil.rmtree(base)
 
 Folder layout, under ``out`` (default ``labs.paths.data_dir()``, which the
 ``KIT_DATA_DIR`` environment variable moves)::
@@ -41,9 +43,9 @@ from labs.data._checks import DataGenError, check_scale, check_seed
 
 DATASETS = ("ecommerce", "transactions", "iot")
 # Bump when a generator changes its output: ensure() then regenerates old copies.
-KIT_DATA_VERSION = 1
+KIT_DATA_VERSION = 2
 MANIFEST = "manifest.json"
-_SUBMODULES = ("ecommerce", "transactions", "iot", "defects")
+_SUBMODULES = ("ecommerce", "transactions", "iot", "defects", "samples")
 
 __all__ = ["DATASETS", "KIT_DATA_VERSION", "DataGenError", "dataset_dir", "generate", "ensure",
            "ecommerce", "transactions", "iot", "defects"]
@@ -73,16 +75,14 @@ def generate(name: str, scale: float = 1.0, seed: int = 42, out=None,
     """
     folder = dataset_dir(name, scale, seed, out)
     scale, seed = check_scale(scale), check_seed(seed)
-    module = _generator(name)
-    steps = module.steps(scale)
-
-    from tqdm.auto import tqdm
-
     try:
-        with _atomic_folder(folder) as tmp, tqdm(
-                total=steps, desc=f"{name} scale={scale:g}", unit="step", file=sys.stderr,
-                disable=not progress, leave=False) as bar:
-            entries = module.write_dataset(tmp, scale, seed, bar)
+        with _atomic_folder(folder) as tmp:  # fails fast if the folder cannot be written
+            from tqdm.auto import tqdm
+
+            module = _generator(name)
+            with tqdm(total=module.steps(scale), desc=f"{name} scale={scale:g}", unit="step",
+                      file=sys.stderr, disable=not progress, leave=False) as bar:
+                entries = module.write_dataset(tmp, scale, seed, bar)
             _write_manifest(tmp, name, scale, seed, entries)
     except DataGenError:
         raise
@@ -125,7 +125,7 @@ def _generator(name: str):
 
 
 def _atomic_folder(folder: Path):
-    from labs.data._io import atomic_folder
+    from labs.data._atomic import atomic_folder
 
     return atomic_folder(folder)
 

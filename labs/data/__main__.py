@@ -1,8 +1,10 @@
 """Command line for the data generators: ``python -m labs.data --help``.
 
     python -m labs.data list
+    python -m labs.data ensure --all                   # what the setup runs: reuse or generate
     python -m labs.data generate ecommerce iot --scale 0.5 --seed 7
-    python -m labs.data generate transactions --scale 100 --out /tmp/kit-data
+    python -m labs.data generate transactions --scale 100 --out ../kit-data
+    python -m labs.data samples                        # refresh datasets/samples/
 
 Bad input (an unknown data set, a scale that is not a positive number, an output
 folder that cannot be written) prints one line to stderr and exits with status 2.
@@ -35,18 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m labs.data",
                      description="Generate the kit's seeded, deterministic data sets.",
                      epilog="examples:\n  python -m labs.data list\n"
+                            "  python -m labs.data ensure --all\n"
                             "  python -m labs.data generate ecommerce --scale 0.5 --seed 7",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="show the data sets you can generate")
-    make = commands.add_parser("generate", help="write one or more data sets",
-                               description="Write data sets (replacing old copies) and list their tables.")
-    make.add_argument("names", nargs="+", metavar="NAME", help=f"one of: {', '.join(data.DATASETS)}")
-    make.add_argument("--scale", default="1", help="size multiplier, a positive number (default 1)")
-    make.add_argument("--seed", default="42", help="random seed, a whole number >= 0 (default 42)")
-    make.add_argument("--out", default=None,
-                      help="base folder (default: the kit's datasets/ folder, or $KIT_DATA_DIR)")
-    make.add_argument("--quiet", action="store_true", help="no progress bar")
+    for command, summary, description in (
+        ("generate", "write data sets (replacing old copies)",
+         "Write data sets, replacing any old copy, and list their tables."),
+        ("ensure", "write data sets that are missing or incomplete",
+         "Make sure data sets are on disk: reuse complete copies, generate the others."),
+    ):
+        sub = commands.add_parser(command, help=summary, description=description)
+        sub.add_argument("names", nargs="*", metavar="NAME", help=f"one of: {', '.join(data.DATASETS)}")
+        sub.add_argument("--all", action="store_true", help="every data set")
+        sub.add_argument("--scale", default="1", help="size multiplier, a positive number (default 1)")
+        sub.add_argument("--seed", default="42", help="random seed, a whole number >= 0 (default 42)")
+        sub.add_argument("--out", default=None,
+                         help="base folder (default: the kit's datasets/ folder, or $KIT_DATA_DIR)")
+        sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    commands.add_parser("samples", help="rewrite the small CSV samples in datasets/samples/")
     return parser
 
 
@@ -57,11 +67,21 @@ def main(argv=None) -> int:
             for name in data.DATASETS:
                 print(f"{name:<13} {DESCRIPTIONS[name]}")
             return 0
+        if args.command == "samples":
+            from labs.data import samples
+
+            for path in samples.write():
+                print(path)
+            return 0
+        names = list(data.DATASETS) if args.all else args.names
+        if not names:
+            raise ValueError(f"name a data set ({', '.join(data.DATASETS)}) or use --all.")
         scale, seed = _number(args.scale, float, check_scale), _number(args.seed, int, check_seed)
-        for name in args.names:  # check every name before writing anything
+        for name in names:  # check every name before writing anything
             data.dataset_dir(name, scale, seed, args.out)
-        for name in args.names:
-            paths = data.generate(name, scale, seed, args.out, progress=not args.quiet)
+        make = data.generate if args.command == "generate" else data.ensure
+        for name in names:
+            paths = make(name, scale, seed, args.out, progress=not args.quiet)
             _report(name, scale, seed, paths)
         return 0
     except (ValueError, DataGenError) as error:

@@ -1,28 +1,21 @@
-"""Writing files so that readers never see half of them, and bytes never vary.
+"""Writing tables so that the same data always gives the same bytes.
 
-Two rules for everything the generators write:
+The rules: fixed row order, an explicit Arrow schema per table, and no pandas or
+timestamp metadata in the Parquet footer. Writes happen inside a folder from
+``atomic_folder`` (see ``_atomic``), so nothing half-written is ever visible.
 
-1. **Atomic.** A data set is written into a hidden temporary folder next to its
-   final place and renamed into place only when complete (a rename within one
-   folder is atomic). A crash, a full disk or Ctrl-C leaves the old data or
-   nothing, never a torn copy.
-2. **Deterministic.** The same frame gives the same bytes: fixed row order, an
-   explicit Arrow schema, no pandas or timestamp metadata in the Parquet footer.
-
-    >>> import tempfile, pathlib, pandas as pd
-    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "demo"
-    >>> with atomic_folder(folder) as tmp:
-    ...     _ = write_parquet(pd.DataFrame({"x": [1, 2]}), tmp / "x.parquet")
-    >>> sorted(p.name for p in folder.iterdir())
-    ['x.parquet']
+    >>> import pathlib, shutil, tempfile, pandas as pd
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> frame = pd.DataFrame({"x": [1, 2]})
+    >>> with atomic_folder(base / "demo") as tmp:
+    ...     first = write_parquet(frame, tmp / "x.parquet")
+    >>> digest(base / "demo" / "x.parquet") == digest(write_parquet(frame, base / "y.parquet"))
+    True
+    >>> shutil.rmtree(base)
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from labs.data._checks import DataGenError
+from labs.data._atomic import atomic_folder  # noqa: F401  (re-exported for writers)
 
 # zstd is smaller than snappy and every engine of the kit reads it.
 COMPRESSION = "zstd"
@@ -118,35 +111,14 @@ def write_jsonl_chunks(data: pd.DataFrame | pa.Table, folder: Path, rows_per_fil
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """Write CSV with a header, ISO dates and no index column."""
-    df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    """Write CSV with a header and no index column; date columns as ``YYYY-MM-DD``,
+    timestamps as ``2024-01-01 00:24:58+00:00``."""
+    df = df.copy()
+    for name in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[name]) and getattr(df[name].dt, "tz", None) is None:
+            df[name] = df[name].dt.strftime("%Y-%m-%d")  # the kit keeps dates as naive midnights
+    df.to_csv(path, index=False, lineterminator="\n")
     return path
-
-
-@contextlib.contextmanager
-def atomic_folder(final: Path):
-    """Yield a temporary folder; on success it replaces ``final`` in one rename.
-
-    On any error (or Ctrl-C) the temporary folder is removed, as are parent
-    folders this call created, and the error goes on up. A folder that cannot be
-    created raises ``DataGenError`` with the reason.
-    """
-    final = Path(final)
-    created = _make_parents(final.parent)
-    tmp = final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        try:
-            tmp.mkdir()
-        except OSError as error:
-            raise DataGenError(f"cannot write to {final.parent}: {error.strerror or error}.") from None
-        yield tmp
-        _swap_in(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only if still empty
-        raise
 
 
 def digest(path: Path) -> str:
@@ -161,40 +133,6 @@ def digest(path: Path) -> str:
         total.update(file.relative_to(path).as_posix().encode() if file != path else b"")
         total.update(file.read_bytes())
     return total.hexdigest()
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    missing = []
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    missing.reverse()
-    for made, path in enumerate(missing):
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue  # another process made it first
-        except OSError as error:
-            for undo in reversed(missing[:made]):
-                with contextlib.suppress(OSError):
-                    undo.rmdir()
-            raise DataGenError(f"cannot create the output folder {folder}: {error.strerror or error}.") from None
-    return missing
-
-
-def _swap_in(tmp: Path, final: Path) -> None:
-    try:
-        os.rename(tmp, final)
-        return
-    except OSError:
-        if not final.exists():
-            raise
-    # An older copy is in the way: move it aside, put the new one in, drop the old.
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    os.rename(final, old)
-    os.rename(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _partition_text(value) -> str:

@@ -43,7 +43,8 @@ CITIES = (
 
 # category -> (share of the catalogue, typical price in dollars, nouns)
 CATEGORIES = {
-    "electronics": (0.15, 120, ("Headphones", "Speaker", "Charger", "Keyboard", "Mouse", "Monitor", "Camera")),
+    "electronics": (0.15, 120, ("Headphones", "Speaker", "Charger", "Keyboard", "Mouse", "Monitor",
+                                "Camera")),
     "books": (0.15, 18, ("Novel", "Cookbook", "Guide", "Atlas", "Notebook", "Biography")),
     "clothing": (0.20, 35, ("T-Shirt", "Jacket", "Sweater", "Jeans", "Scarf", "Hoodie", "Socks")),
     "home": (0.15, 45, ("Lamp", "Mug", "Pillow", "Blanket", "Vase", "Clock", "Towel")),

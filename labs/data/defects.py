@@ -69,13 +69,16 @@ def inject(df: pd.DataFrame, kinds=KINDS, rate: float = 0.02, seed: int = 42,
         raise ValueError(f"rate must be a number from 0 to 1 (a share of the rows), not {rate!r}.")
     rng = np.random.Generator(np.random.PCG64([check_seed(seed), 20]))
     frame = _with_row_id(df)
+    clean = frame.copy()  # ranges are measured on the clean values
     targets = _check_columns(frame, columns)
     n = len(frame)
     per_kind = int(round(rate * n))
     labels = []
 
     # Rows to copy are chosen first and then kept clean, so a copy equals its original.
-    sources = np.sort(rng.choice(n, size=min(per_kind, n), replace=False)) if "duplicate" in kinds else np.array([], int)
+    sources = np.array([], dtype=np.int64)
+    if "duplicate" in kinds:
+        sources = np.sort(rng.choice(n, size=min(per_kind, n), replace=False))
     used = np.zeros((n, len(targets)), dtype=bool)
     used[sources, :] = True
 
@@ -95,7 +98,7 @@ def inject(df: pd.DataFrame, kinds=KINDS, rate: float = 0.02, seed: int = 42,
         used[rows, cols] = True
         for j in np.unique(cols):
             at = rows[cols == j]
-            labels.append(_plant(frame, targets[j], at, kind, rng))
+            labels.append(_plant(frame, clean[targets[j]], at, kind, rng))
 
     if len(sources):
         frame, copy_labels = _add_copies(frame, sources, rng)
@@ -120,9 +123,12 @@ def schema_drift(df: pd.DataFrame, seed: int = 42, kind: str | None = None) -> t
     - ``add``: a new, empty text column ``notes`` appears.
 
         >>> import pandas as pd
-        >>> new, what = schema_drift(pd.DataFrame({"order_id": [1, 2], "total": [9.5, 3.0]}), kind="rename", seed=0)
-        >>> what["kind"], list(new.columns) == [what["new_name"] if c == what["column"] else c for c in ["order_id", "total"]]
-        ('rename', True)
+        >>> orders = pd.DataFrame({"order_id": [1, 2], "total_amount": [9.5, 3.0]})
+        >>> new, what = schema_drift(orders, kind="drop", seed=0)
+        >>> what == {"kind": "drop", "column": "total_amount"}, list(new.columns)
+        (True, ['order_id'])
+        >>> schema_drift(orders, kind="rename", seed=0)[1]["new_name"]
+        'totalAmount'
     """
     rng = np.random.Generator(np.random.PCG64([check_seed(seed), 21]))
     if kind is None:
@@ -164,7 +170,8 @@ def volume_spike(data, day, factor: float = 5.0, *, time_column: str | None = No
     that day's rows (inserted after the day's last row) or with rows removed.
 
         >>> import pandas as pd
-        >>> counts = pd.Series([100, 98, 103], index=pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03"]))
+        >>> days = pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03"])
+        >>> counts = pd.Series([100, 98, 103], index=days)
         >>> volume_spike(counts, "2024-03-02", factor=3).tolist()
         [100, 294, 103]
         >>> events = pd.DataFrame({"ts": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-02"])})
@@ -183,7 +190,8 @@ def volume_spike(data, day, factor: float = 5.0, *, time_column: str | None = No
     if not isinstance(data, pd.DataFrame) or time_column is None:
         raise ValueError("volume_spike takes a Series of daily counts, or a DataFrame and its time_column.")
     if time_column not in data.columns:
-        raise ValueError(f"time_column {time_column!r} is not a column; the columns are {', '.join(map(str, data.columns))}.")
+        raise ValueError(f"time_column {time_column!r} is not a column; the columns are "
+                         f"{', '.join(map(str, data.columns))}.")
     times = pd.to_datetime(data[time_column])
     if getattr(times.dt, "tz", None) is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -229,7 +237,8 @@ def _check_columns(frame: pd.DataFrame, columns) -> list[str]:
     columns = [columns] if isinstance(columns, str) else list(columns)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"no column {missing[0]!r} in the frame; it has {', '.join(map(str, frame.columns))}.")
+        raise ValueError(f"no column {missing[0]!r} in the frame; it has "
+                         f"{', '.join(map(str, frame.columns))}.")
     return [c for c in columns if c != ROW_ID]
 
 
@@ -245,21 +254,23 @@ def _is_number(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def _plant(frame: pd.DataFrame, column: str, rows: np.ndarray, kind: str, rng) -> pd.DataFrame:
-    """Change ``frame[column]`` at positions ``rows`` in place; return their labels."""
+def _plant(frame: pd.DataFrame, clean: pd.Series, rows: np.ndarray, kind: str, rng) -> pd.DataFrame:
+    """Change column ``clean.name`` of ``frame`` at positions ``rows``; return their labels."""
+    column = clean.name
     series = frame[column]
     original = series.iloc[rows]
     if kind == "null":
-        if pd.api.types.is_integer_dtype(series) and not isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        # NumPy integers and booleans cannot hold a null: switch to pandas' nullable types.
+        if series.dtype.kind in "iu":
             series = series.astype("Int64")
-        elif pd.api.types.is_bool_dtype(series) and series.dtype == bool:
+        elif series.dtype == bool:
             series = series.astype("boolean")
         else:
             series = series.copy()
         series.iloc[rows] = None
         planted = [None] * len(rows)
     elif kind == "out_of_range":
-        new_values = _out_of_range(series, len(rows), rng)
+        new_values = _out_of_range(clean, len(rows), rng)
         series = series.copy()
         series.iloc[rows] = new_values
         planted = [_as_text(v) for v in new_values]
@@ -276,21 +287,23 @@ def _plant(frame: pd.DataFrame, column: str, rows: np.ndarray, kind: str, rng) -
 
 
 def _out_of_range(series: pd.Series, count: int, rng) -> list:
-    clean = series.dropna()
-    low, high = clean.min(), clean.max()
+    values = series.dropna()
+    low, high = values.min(), values.max()
     span = high - low
     outside = rng.uniform(1, 3, size=count)  # how many spans beyond the edge
     below = rng.random(count) < 0.5
     if pd.api.types.is_datetime64_any_dtype(series):
         span = span if span > pd.Timedelta(0) else pd.Timedelta(days=365)
         # Whole seconds, rounded away from the range.
-        return [(low - span * f).floor("s") if b else (high + span * f).ceil("s") for f, b in zip(outside, below)]
+        return [(low - span * f).floor("s") if b else (high + span * f).ceil("s")
+                for f, b in zip(outside, below)]
     span = float(span) if span else max(abs(float(high)), 1.0)
-    values = [float(low) - span * f if b else float(high) + span * f for f, b in zip(outside, below)]
+    moved = [float(low) - span * f if b else float(high) + span * f for f, b in zip(outside, below)]
+    # Round away from the range, so a value never rounds back inside it.
     if pd.api.types.is_integer_dtype(series):
-        # Round away from the range so a value never rounds back inside it.
-        return [int(np.floor(v)) if b else int(np.ceil(v)) for v, b in zip(values, below)]
-    return [round(v, 2) for v in values]
+        return [int(np.floor(v)) if b else int(np.ceil(v)) for v, b in zip(moved, below)]
+    return [float(np.floor(v * 100) / 100) if b else float(np.ceil(v * 100) / 100)
+            for v, b in zip(moved, below)]
 
 
 def _bad_format(value: str, rng) -> str:

@@ -25,7 +25,7 @@ works in integer cents and divides by 100 at the end).
     ['clickstream', 'customers', 'order_items', 'orders', 'payments', 'products']
     >>> len(t["orders"]), len(t["customers"])
     (1000, 100)
-    >>> t["order_items"].order_id.isin(t["orders"].order_id).all()
+    >>> bool(t["order_items"].order_id.isin(t["orders"].order_id).all())
     True
 
 Planted for streaming lessons (see ``datasets/README.md``): 2% of click events
@@ -125,7 +125,8 @@ def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]
     _io.write_partitioned(orders, folder / "orders_by_day", "order_date")
     entries["orders_by_day"] = {"path": "orders_by_day", "format": "parquet (hive: order_date=)",
                                 "rows": len(data["orders"])}
-    _io.write_jsonl_chunks(data["clickstream"], folder / "clickstream_json", CLICK_FILE_ROWS, SCHEMAS["clickstream"])
+    _io.write_jsonl_chunks(data["clickstream"], folder / "clickstream_json", CLICK_FILE_ROWS,
+                           SCHEMAS["clickstream"])
     entries["clickstream_json"] = {"path": "clickstream_json", "format": "jsonl",
                                    "rows": len(data["clickstream"])}
     for name in ("customers", "products"):
@@ -358,8 +359,10 @@ def _clickstream(n_sessions: int, customers, products, orders, rng) -> pd.DataFr
     product = popular[rng.choice(len(popular), size=n, p=weights)]
     has_product = np.isin(event_type, ["product_view", "add_to_cart"])
     categories = np.array(list(_names.CATEGORIES), dtype=object)
-    landing = _pick(rng, ("/", "/search", "/deals", "/account", "/category"), n, [0.35, 0.25, 0.15, 0.05, 0.20])
-    landing = np.where(landing == "/category", "/category/" + categories[rng.integers(0, len(categories), n)], landing)
+    landing = _pick(rng, ("/", "/search", "/deals", "/account", "/category"), n,
+                    [0.35, 0.25, 0.15, 0.05, 0.20])
+    some_category = "/category/" + categories[rng.integers(0, len(categories), n)]
+    landing = np.where(landing == "/category", some_category, landing)
     page = np.select(
         [has_product, event_type == "checkout", event_type == "purchase"],
         ["/product/" + product.astype(str), "/checkout", "/checkout/confirmation"],

@@ -26,8 +26,8 @@ What is planted, and labelled in the ``planted`` table (``device_id``, ``seq``,
   and ``seq``, same payload), the copy 1 to 120 seconds after the original. One
   label per extra copy.
 - ``missing``: about 0.5% of messages are lost, plus an outage of 10 to 60
-  minutes on about 5% of devices: gaps in ``seq``. One label per lost ``seq``.
-- ``drift``: about 5% of devices have a clock that runs fast or slow by 20 to 120
+  minutes on 5% of devices (at least one): gaps in ``seq``. One label per lost ``seq``.
+- ``drift``: 5% of devices (at least one) have a clock that runs fast or slow by 20 to 120
   seconds a day. Label rows have an empty ``seq``. On a healthy device
   consecutive messages are exactly 60 s apart by ``event_time``; on a drifting
   one they are 60 s plus or minus 13 to 84 ms.
@@ -97,14 +97,14 @@ def tables(scale: float = 1.0, seed: int = 42) -> dict[str, pd.DataFrame]:
 
     # Clocks: every device is off by up to 2 s; drifting ones also gain or lose time.
     offset_ms = rng.integers(-2_000, 2_001, size=n)
-    drifting = rng.random(n) < 0.05
+    drifting = _some(n, 0.05, rng)
     drift_per_day = np.where(drifting, rng.uniform(20, 120, size=n) * rng.choice([-1, 1], size=n), 0.0)
     drift_ms = np.round(drift_per_day[device_no] * 1_000 * seq / MINUTES).astype(np.int64)
     event_ms = true_ms + offset_ms[device_no] + drift_ms
 
     # Lost messages: single drops, plus one outage on some devices.
     lost = rng.random(len(seq)) < 0.005
-    outage = rng.random(n) < 0.05
+    outage = _some(n, 0.05, rng)
     out_start = rng.integers(60, MINUTES - 120, size=n)
     out_len = rng.integers(10, 61, size=n)
     in_outage = outage[device_no] & (seq >= out_start[device_no]) & (seq < (out_start + out_len)[device_no])
@@ -140,7 +140,8 @@ def tables(scale: float = 1.0, seed: int = 42) -> dict[str, pd.DataFrame]:
         _labels(ids[device_no[lost & ~in_outage]], seq[lost & ~in_outage], "missing", "message lost"),
         _labels(ids[device_no[in_outage]], seq[in_outage], "missing", "device outage"),
         _labels(ids[drifting], None, "drift",
-                [f"clock {'gains' if d > 0 else 'loses'} {abs(d):.1f} s per day" for d in drift_per_day[drifting]]),
+                [f"clock {'gains' if d > 0 else 'loses'} {abs(d):.1f} s per day"
+                 for d in drift_per_day[drifting]]),
     ], ignore_index=True)
     labels = labels.sort_values(["device_id", "kind", "seq"], kind="stable", ignore_index=True)
     return {"devices": devices, "readings": received, "planted": labels}
@@ -168,6 +169,13 @@ def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]
 def steps(scale: float) -> int:
     """Progress steps of ``write_dataset`` (the same at every scale)."""
     return 3
+
+
+def _some(n: int, share: float, rng) -> np.ndarray:
+    """A mask picking round(share * n) devices, at least one: every fleet shows the fault."""
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.choice(n, size=max(1, int(round(share * n))), replace=False)] = True
+    return mask
 
 
 def _devices(n: int, rng) -> pd.DataFrame:

@@ -24,8 +24,8 @@ Real merchants are far from equal: a few take a large share of all payments. Wit
 proportional to ``k ** -s``. It is drawn by *inverse transform sampling*: turn the
 merchant hash into a uniform number ``u`` in [0, 1), then invert the cumulative
 distribution of the continuous density ``x ** -s`` on [0.5, M + 0.5] and round to
-the nearest merchant. The inverse has a closed form, so every row costs one
-``pow()`` and no join::
+the nearest merchant. The inverse has a closed form, so every row costs a few
+multiplications and no join::
 
     x = (a + u * (b - a)) ** (1 / (1 - s)),  a = 0.5 ** (1 - s),  b = (M + 0.5) ** (1 - s)
 
@@ -35,9 +35,13 @@ probability of merchant ``k`` is the area of the density between ``k - 0.5`` and
 ``skew=1.1`` and 10,000 merchants, merchant 1 takes about 16% of all rows;
 without skew every merchant takes 0.01%.
 
-``pow()`` comes from the C library; a different library could in theory round one
-value across a merchant boundary (about a one-in-a-trillion event per row). Every
-other column is exact integer arithmetic.
+When ``1 / (1 - s)`` is a whole number (``s`` = 1.1, 1.2, 1.25, 1.5, 2, or 0.5,
+0.75, 0.9...) the power is written as repeated multiplication: IEEE arithmetic,
+the same on every machine. Other exponents call ``pow()`` (and ``s == 1`` calls
+``exp()``) from the C library, which another platform could round differently in
+the last bit: one row in about a trillion could then get a neighbouring merchant.
+The same holds for ``exp()`` in ``amount``; the other columns are exact integer
+arithmetic.
 """
 from __future__ import annotations
 
@@ -94,7 +98,7 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
     - ``customer_id``: 1..n_customers, uniform; ``amount``: DECIMAL(12,2), log-normal-ish,
       median about 33, fraud about 7x larger;
     - ``currency``: USD 70%, EUR 20%, GBP 10%; ``status``: approved 95%, declined 4%,
-      reversed 1% (fraud is declined 40% of the time); ``is_fraud``: 0.2% of rows.
+      reversed 1% (fraud rows are declined about 43% of the time); ``is_fraud``: 0.2% of rows.
 
     ``parallel=True`` lets every DuckDB thread generate rows (fast, but rows come
     out in no fixed order); ``parallel=False`` keeps ``txn_id`` order, which
@@ -125,9 +129,16 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
         name = "mixed" if number == len(stages) else f"mix{number}"
         ctes.append(f"{name} AS (SELECT txn_id, {select_list} FROM {previous})")
         previous = name
+    base, merchant = _merchant_sql(n_merchants, skew)
+    if base:
+        ctes.append(f"skewed AS (SELECT *, {base} AS zipf_base FROM mixed)")
+        previous = "skewed"
 
-    # r_misc packs three independent draws in separate bit ranges.
-    fraud = "(r_misc >> 20) % 1000 < 2"
+    # r_misc packs three independent draws in separate bit ranges: bits 0-9 pick the
+    # currency, bits 10-19 the status, bits 20-31 the fraud flag (8 in 4096 = 0.2%).
+    currency = "(r_misc & 1023)"
+    status = "((r_misc >> 10) & 1023)"
+    fraud = "(r_misc >> 20) < 8"
     # Float literals are typed DOUBLE on purpose: DuckDB reads `1.5` as a DECIMAL,
     # and DECIMAL arithmetic on a billion rows is many times slower.
     step = _dbl(YEAR_MICROS / n_rows if n_rows else 0.0)
@@ -142,19 +153,19 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
         # Built from epoch microseconds: exact, fast, and independent of the session time zone.
         f"    to_timestamp({micros} / {_dbl(1e6)}) AS ts,\n"
         f"    CAST(DATE '1970-01-01' + CAST({micros} // {DAY_MICROS} AS INTEGER) AS DATE) AS txn_date,\n"
-        f"    {_merchant_expr(n_merchants, skew)} AS merchant_id,\n"
+        f"    {merchant} AS merchant_id,\n"
         f"    CAST(1 + r_customer % {n_customers} AS BIGINT) AS customer_id,\n"
         # Casting a DOUBLE to DECIMAL rounds to the nearest cent (faster than round()).
         f"    CAST(exp({_dbl(3.5)} + {_dbl(2.2)} * {normal}"
         f" + CASE WHEN {fraud} THEN {_dbl(2.0)} ELSE {_dbl(0.0)} END) AS DECIMAL(12, 2)) AS amount,\n"
-        "    CASE WHEN r_misc % 100 < 70 THEN 'USD' WHEN r_misc % 100 < 90 THEN 'EUR' ELSE 'GBP' END"
+        f"    CASE WHEN {currency} < 717 THEN 'USD' WHEN {currency} < 922 THEN 'EUR' ELSE 'GBP' END"
         " AS currency,\n"
-        f"    CASE WHEN {fraud} AND (r_misc >> 8) % 1000 < 400 THEN 'declined'\n"
-        "         WHEN (r_misc >> 8) % 1000 < 950 THEN 'approved'\n"
-        "         WHEN (r_misc >> 8) % 1000 < 990 THEN 'declined'\n"
+        f"    CASE WHEN {fraud} AND {status} < 410 THEN 'declined'\n"
+        f"         WHEN {status} < 973 THEN 'approved'\n"
+        f"         WHEN {status} < 1014 THEN 'declined'\n"
         "         ELSE 'reversed' END AS status,\n"
         f"    {fraud} AS is_fraud\n"
-        "FROM mixed"
+        f"FROM {previous}"
     )
 
 
@@ -201,10 +212,11 @@ def write(n_rows: int, path, seed: int = 42, skew: float | None = None,
     Rows are written in ``txn_id`` order, so the same arguments give the same
     bytes; that keeps the writer on one thread (about 1-2 million rows a second).
 
-        >>> import tempfile, pathlib
+        >>> import pathlib, shutil, tempfile
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> write(1_000, folder / "t.parquet", seed=1).name
         't.parquet'
+        >>> shutil.rmtree(folder)
     """
     query = sql(n_rows, seed, skew, n_merchants=n_merchants, n_customers=n_customers, parallel=False)
     return copy_to_parquet(query, path, partition_by=partition_by, con=con)
@@ -228,18 +240,23 @@ def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]
 
     def write_part(number: int) -> None:
         # One cursor per thread: each COPY reads its own ordered range.
-        cursor = con.cursor()
-        query = sql(n_rows, seed, DATASET_SKEW, start=bounds[number], stop=bounds[number + 1], parallel=False)
-        cursor.execute(f"COPY ({query}) TO '{_sql_path(plain / f'part-{number:05d}.parquet')}'"
-                       " (FORMAT parquet, COMPRESSION zstd)")
-        cursor.execute(f"COPY ({query}) TO '{_sql_path(by_day)}' (FORMAT parquet, COMPRESSION zstd,"
-                       f" PARTITION_BY (txn_date), FILENAME_PATTERN 'part-{number:05d}-{{i}}', OVERWRITE_OR_IGNORE)")
+        query = sql(n_rows, seed, DATASET_SKEW, start=bounds[number], stop=bounds[number + 1],
+                    parallel=False)
+        part = _sql_path(plain / f"part-{number:05d}.parquet")
+        with con.cursor() as cursor:
+            cursor.execute(f"COPY ({query}) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+            # Each part adds its own files to the day folders (names carry the part number).
+            cursor.execute(f"COPY ({query}) TO '{_sql_path(by_day)}' (FORMAT parquet, COMPRESSION zstd,"
+                           f" PARTITION_BY (txn_date), FILENAME_PATTERN 'part-{number:05d}-{{i}}',"
+                           " OVERWRITE_OR_IGNORE)")
         bar.update(1)
 
     with ThreadPoolExecutor(max_workers=min(len(bounds) - 1, os.cpu_count() or 2)) as pool:
         list(pool.map(write_part, range(len(bounds) - 1)))
-    con.execute(f"COPY ({merchants_sql(DEFAULT_MERCHANTS, seed)}) TO '{_sql_path(folder / 'merchants.parquet')}'"
+    merchants = _sql_path(folder / "merchants.parquet")
+    con.execute(f"COPY ({merchants_sql(DEFAULT_MERCHANTS, seed)}) TO '{merchants}'"
                 " (FORMAT parquet, COMPRESSION zstd)")
+    con.close()
     bar.update(1)
     return {
         "transactions": {"path": "transactions", "format": "parquet (folder of parts)", "rows": n_rows},
@@ -283,9 +300,10 @@ def _row_source(start: int, stop: int, parallel: bool) -> str:
     return "\n    UNION ALL ".join(parts)
 
 
-def _merchant_expr(n_merchants: int, skew) -> str:
+def _merchant_sql(n_merchants: int, skew) -> tuple[str | None, str]:
+    """(expression of an extra ``zipf_base`` column or None, merchant_id expression)."""
     if skew is None:
-        return f"CAST(1 + r_merchant % {n_merchants} AS INTEGER)"
+        return None, f"CAST(1 + r_merchant % {n_merchants} AS INTEGER)"
     if isinstance(skew, bool) or not isinstance(skew, numbers.Real) or not (
             math.isfinite(skew) and skew > 0):
         raise ValueError(f"skew must be None or a positive Zipf exponent such as 1.1, not {skew!r}.")
@@ -293,12 +311,31 @@ def _merchant_expr(n_merchants: int, skew) -> str:
     u = f"(r_merchant / {_dbl(2.0 ** 32)})"  # uniform in [0, 1)
     lo, hi = 0.5, n_merchants + 0.5
     if abs(s - 1.0) < 1e-9:
-        x = f"{_dbl(lo)} * exp({u} * {_dbl(math.log(hi / lo))})"
+        base, x = u, f"{_dbl(lo)} * exp(zipf_base * {_dbl(math.log(hi / lo))})"
     else:
         a, b = lo ** (1 - s), hi ** (1 - s)
-        x = f"pow({_dbl(a)} + {u} * {_dbl(b - a)}, {_dbl(1 / (1 - s))})"
+        base, x = f"{_dbl(a)} + {u} * {_dbl(b - a)}", _power("zipf_base", 1 / (1 - s))
     # Clamp guards the two ends against rounding; the middle never needs it.
-    return f"CAST(least(greatest(round({x}), 1), {n_merchants}) AS INTEGER)"
+    return base, f"CAST(least(greatest(round({x}), 1), {n_merchants}) AS INTEGER)"
+
+
+def _power(column: str, exponent: float) -> str:
+    """``column ** exponent`` in SQL; whole exponents become plain multiplication.
+
+    For skew 1.1 the exponent is -10: ten multiplications and a division are
+    several times faster than ``pow()`` and exact on every machine (IEEE
+    arithmetic, no C-library function).
+
+        >>> _power("y", -3.0)
+        'CAST(1.0 AS DOUBLE) / (y * y * y)'
+        >>> _power("y", 2.5)
+        'pow(y, CAST(2.5 AS DOUBLE))'
+    """
+    whole = round(exponent)
+    if abs(exponent - whole) > 1e-9 or not 1 <= abs(whole) <= 16:
+        return f"pow({column}, {_dbl(exponent)})"
+    product = " * ".join([column] * abs(whole))
+    return f"{_dbl(1.0)} / ({product})" if whole < 0 else f"({product})"
 
 
 def _partition_columns(partition_by) -> list[str]:

@@ -110,35 +110,36 @@ class Sample:
     def after_check(self, ex_id: str, source: str) -> "Sample":
         return self.insert(self.check_cell(ex_id) + 1, source)
 
-    def write(self, name: str) -> None:
-        nbformat.write(self.nb, HERE / f"{name}.ipynb")
+    def write(self, name: str, out: Path = HERE) -> None:
+        nbformat.write(self.nb, out / f"{name}.ipynb")
 
 
-def main() -> None:
-    Sample().solve().write("correct")
+def main(out: Path = HERE) -> None:
+    """Write every sample into ``out`` (this folder by default)."""
+    Sample().solve().write("correct", out)
     (Sample().solve("orders_per_status", "engine_choice")
      .answer("monthly_revenue_sql", WRONG["monthly_revenue_sql"])
-     .answer("size_bucket", WRONG["size_bucket"]).write("partial"))
-    Sample().write("unanswered")
+     .answer("size_bucket", WRONG["size_bucket"]).write("partial", out))
+    Sample().write("unanswered", out)
 
     loop = Sample().solve()
     i = loop.answer_cell("monthly_revenue_sql")
     loop.nb.cells[i].source = "# waits for something that never comes\nwhile True:\n    pass\n" + loop.nb.cells[i].source
-    loop.write("endless-loop")
+    loop.write("endless-loop", out)
 
-    Sample().solve().after_check("monthly_revenue_sql", "import os\n\nos._exit(1)").write("os-exit")
-    Sample().solve().after_check("orders_per_status", MEMORY_BOMB).write("memory-bomb")
-    Sample().solve().after_check("orders_per_status", 'print("x" * 60_000_000)').write("huge-output")
+    Sample().solve().after_check("monthly_revenue_sql", "import os\n\nos._exit(1)").write("os-exit", out)
+    Sample().solve().after_check("orders_per_status", MEMORY_BOMB).write("memory-bomb", out)
+    Sample().solve().after_check("orders_per_status", 'print("x" * 60_000_000)').write("huge-output", out)
 
-    correct = (HERE / "correct.ipynb").read_bytes()
-    (HERE / "malformed-json.ipynb").write_bytes(correct[: len(correct) // 3])  # cut off mid-file
+    correct = (out / "correct.ipynb").read_bytes()
+    (out / "malformed-json.ipynb").write_bytes(correct[: len(correct) // 3])  # cut off mid-file
 
     tampered = Sample()
-    tampered.insert(tampered.check_cell(tampered.ids()[0]) - 1, TAMPER).write("tampered-checker")
+    tampered.insert(tampered.check_cell(tampered.ids()[0]) - 1, TAMPER).write("tampered-checker", out)
 
     deleted = Sample().solve()
     del deleted.nb.cells[deleted.check_cell("size_bucket")]
-    deleted.write("deleted-check-cell")
+    deleted.write("deleted-check-cell", out)
 
     dup = Sample().solve()
     for ex_id, source in (("orders_per_status", None), ("engine_choice", WRONG["engine_choice"])):
@@ -146,8 +147,8 @@ def main() -> None:
         # the pair appears twice; for engine_choice the later copy holds a wrong answer
         dup.insert(check + 1, dup.nb.cells[check].source)
         dup.insert(check + 1, source or dup.nb.cells[answer].source)
-    dup.write("duplicated-cells")
-    print(f"wrote {len(list(HERE.glob('*.ipynb')))} samples in {HERE.name}/")
+    dup.write("duplicated-cells", out)
+    print(f"wrote {len(list(out.glob('*.ipynb')))} samples in {out.name}/")
 
 
 if __name__ == "__main__":
