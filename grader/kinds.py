@@ -261,7 +261,7 @@ def _short(value, limit: int = 80) -> str:
 
 
 def _call_text(name: str, args) -> str:
-    return f"{name}(" + ", ".join(_short(a, 30) for a in args) + ")"
+    return f"{name}(" + ", ".join(_short(a, 60) for a in args) + ")"
 
 
 # -------------------------------------------------------------------------------------
