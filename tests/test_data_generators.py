@@ -325,6 +325,12 @@ def test_transactions_reject_bad_arguments(bad):
         transactions.sql(**arguments)
 
 
+def test_too_big_a_transactions_scale_is_refused_before_writing(tmp_path):
+    with pytest.raises(ValueError, match="the data set stops at"):
+        data.generate("transactions", scale=100_000, out=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- bad input ---------------------------------------------------------------------
 
 def test_unknown_name_lists_the_known_ones():

@@ -230,8 +230,7 @@ def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]
     order), the same rows as ``transactions_by_day/txn_date=YYYY-MM-DD/`` for
     partition pruning, and the ``merchants`` dimension.
     """
-    n_rows = scaled(ROWS_PER_SCALE, scale)
-    _check_rows(n_rows)
+    n_rows = _dataset_rows(scale)
     con = duckdb()
     plain, by_day = folder / "transactions", folder / "transactions_by_day"
     plain.mkdir()
@@ -268,7 +267,15 @@ def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]
 
 def steps(scale: float) -> int:
     """Progress steps of ``write_dataset``: one per part, one for merchants."""
-    return -(-scaled(ROWS_PER_SCALE, scale) // PART_ROWS) + 1
+    return -(-_dataset_rows(scale) // PART_ROWS) + 1
+
+
+def _dataset_rows(scale: float) -> int:
+    n_rows = scaled(ROWS_PER_SCALE, scale)
+    if n_rows > MAX_ROWS:
+        raise ValueError(f"scale {scale:g} would make {n_rows:,} transactions; the data set stops at "
+                         f"{MAX_ROWS:,} rows (scale {MAX_ROWS // ROWS_PER_SCALE:,}).")
+    return n_rows
 
 
 def copy_to_parquet(query: str, path, partition_by=None, con=None) -> Path:
