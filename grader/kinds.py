@@ -159,6 +159,7 @@ class Sql(Exercise):
     def judge(self, payload):
         try:
             tree = sqlc.parse(payload, self.dialect)
+            sqlc.require_query(tree)
             broken = [rule.message for rule in self.rules if not rule.test(tree)]
             if broken:
                 return self.verdict(Status.INCORRECT, broken[0], broken[1:])

@@ -10,9 +10,9 @@ from grader.batch.discover import UsageError, discover, learner_from_stem, read_
 KNOWN = ["00-start-here"]
 
 
-def notebook(path, spec="00-start-here", cells=()):
+def notebook(path, spec="00-start-here", cells=(), **kit):
     path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {"kit": {"notebook": spec}} if spec else {}
+    metadata = {"kit": {"notebook": spec, **kit}} if spec else {}
     path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [],
                                            "execution_count": None} for s in cells],
                                 "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}))
@@ -104,3 +104,9 @@ def test_bad_usage_says_so_in_one_sentence(tmp_path):
     notebook(tmp_path / "c" / "a.ipynb")
     with pytest.raises(UsageError, match="No exercises are defined for notebook '99-nothing'"):
         discover([tmp_path / "c"], notebook="99-nothing")
+
+
+def test_a_notebook_may_ask_for_its_own_spark(tmp_path):
+    notebook(tmp_path / "c" / "alice.ipynb")
+    notebook(tmp_path / "c" / "bob.ipynb", spark_connect=False)
+    assert {s.learner: s.spark_connect for s in discover([tmp_path / "c"])} == {"alice": True, "bob": False}

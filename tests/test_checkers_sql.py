@@ -50,3 +50,17 @@ def test_runaway_query_is_stopped():
 def test_spark_sql_transpiles_for_duckdb():
     assert "COALESCE" in sql.to_duckdb("select nvl(a, 0) from t", "spark").upper()
     assert sql.to_duckdb("select 1", "duckdb") == "select 1"
+
+
+def test_learner_sql_cannot_touch_files(tmp_path):
+    target = tmp_path / "leak.csv"
+    with pytest.raises(LearnerError):
+        sql.run(f"select * from read_csv('{target}')", {})
+    with pytest.raises(LearnerError):
+        sql.run("select content from read_text('/etc/hostname')", {})
+
+
+def test_statements_other_than_queries_are_refused():
+    with pytest.raises(LearnerError, match="Write one SELECT query"):
+        sql.require_query(sql.parse("copy (select 1) to 'out.csv'"))
+    sql.require_query(sql.parse("with t as (select 1 as x) select x from t union all select 2"))

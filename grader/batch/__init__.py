@@ -14,6 +14,9 @@ A pipeline of small steps, one module each:
 The learner's kernel never decides a grade: it only exports answers (see
 ``grader.notebook``), and the grader judges them against its own copy of the spec.
 
+Spark makes grading slow (a JVM per kernel): a notebook tags lab cells that no exercise
+needs with ``skip-grading``, and ``--spark-connect`` lets every kernel share one server.
+
     >>> from grader.batch.pipeline import grade_class
     >>> from grader.batch.supervise import Limits
     >>> grade_class(["submissions/"], "grading-out", limits=Limits(cell_timeout=60))  # doctest: +SKIP

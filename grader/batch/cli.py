@@ -1,6 +1,7 @@
 """``python -m grader grade SUBMISSIONS... --out DIR``: grade a class.
 
     python -m grader grade class/ --out grading-out --jobs 4 --cell-timeout 60
+    python -m grader grade class/ --out grading-out --spark-connect   # notebooks that use Spark
 
 Exit code 0 when the class was graded (whatever the learners scored), 2 for bad usage
 (nothing to grade, an output folder that cannot be written), 1 when the kit itself
@@ -29,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a notebook running longer is stopped (default: %(default)s)")
     parser.add_argument("--memory-mb", type=float, default=4096, metavar="MB",
                         help="a notebook whose processes hold more memory is stopped (default: %(default)s)")
+    parser.add_argument("--spark-connect", action="store_true",
+                        help="start one Spark Connect server for the class: each notebook connects in about "
+                             "a second instead of starting its own Spark (a notebook whose metadata says "
+                             "kit.spark_connect: false still gets its own)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(cell_timeout=args.cell_timeout, timeout=args.timeout, memory_mb=args.memory_mb)
     try:
         results = grade_class(args.submissions, args.out, notebook=args.notebook, limits=limits,
-                              jobs=args.jobs, progress=not args.quiet)
+                              jobs=args.jobs, progress=not args.quiet, spark_connect=args.spark_connect)
     except UsageError as exc:
         print(f"grade: {exc}", file=sys.stderr)
         return 2

@@ -41,6 +41,7 @@ class Submission:
     content: bytes           # read once, so the bytes hashed are the bytes executed
     notebook: str | None     # the exercise spec, e.g. "00-start-here"
     problem: str | None = None  # why it cannot be executed, as the end of a sentence
+    spark_connect: bool = True  # False when its metadata asks for a local Spark session
 
 
 def known_notebooks() -> list[str]:
@@ -160,7 +161,8 @@ def _read(path: Path, learner: str, shown: str, override: str | None, known: lis
     else:
         candidates = [_spec_from_metadata(metadata), notebook_in_name(path.stem, known)]
         spec = next((c for c in candidates if c in known), None)
-    return Submission(learner, path, shown, content, spec, problem)
+    kit = metadata.get("kit") if isinstance(metadata.get("kit"), dict) else {}
+    return Submission(learner, path, shown, content, spec, problem, spark_connect=kit.get("spark_connect") is not False)
 
 
 def _settle_notebooks(submissions: list[Submission]) -> None:

@@ -9,9 +9,11 @@ trouble (an unwritable folder, a spec that cannot build its expected answers) st
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -43,14 +45,20 @@ def check_writable(out: Path) -> None:
         raise UsageError(f"Cannot write to the output folder {out}: {exc.strerror or exc}.") from None
 
 
-def _execute(sub: Submission, scratch: Path, limits: Limits, stop: threading.Event) -> Outcome:
+def _execute(sub: Submission, scratch: Path, limits: Limits, stop: threading.Event,
+             spark_remote: str | None) -> Outcome:
     """Run one submission from a fresh working copy; any failure here is an outcome, never a crash."""
     try:
         work = scratch / "work"
         work.mkdir(parents=True)
         name = re.sub(r"[^\w.-]+", "_", sub.path.name) or "submission.ipynb"
         (work / name).write_bytes(sub.content)
-        return run_submission(work / name, scratch, limits, stop)
+        env = {}
+        if not sub.spark_connect:
+            env["SPARK_REMOTE"] = None  # the notebook asks for a Spark session of its own
+        elif spark_remote:
+            env["SPARK_REMOTE"] = spark_remote
+        return run_submission(work / name, scratch, limits, stop, env)
     except Exception as exc:  # the grader's trouble: reported, and tried again next time
         return Outcome("crashed", f"The grader could not run this notebook ({type(exc).__name__}: {exc}).")
 
@@ -70,9 +78,11 @@ def _unrunnable(sub: Submission) -> SubmissionResult:
 
 
 def grade_class(paths: list, out, notebook: str | None = None, limits: Limits = Limits(),
-                jobs: int | None = None, progress: bool = True) -> list[SubmissionResult]:
+                jobs: int | None = None, progress: bool = True, spark_connect: bool = False) -> list[SubmissionResult]:
     """Grade every submission under ``paths`` and write the reports into ``out``.
 
+    With ``spark_connect``, one Spark Connect server serves every kernel (about 1 s to
+    connect) instead of each kernel starting a JVM of its own (10 s or more).
     Raises ``UsageError`` (nothing to grade, unwritable ``out``) and ``GradingError``.
     """
     out = Path(out)
@@ -102,13 +112,35 @@ def grade_class(paths: list, out, notebook: str | None = None, limits: Limits = 
         else:
             todo.append((sub, k))
 
-    _run_all(todo, limits, jobs or os.cpu_count() or 1, store, ids, results, progress, len(subs))
+    with _spark_server(spark_connect and bool(todo)) as remote:
+        _run_all(todo, limits, jobs or os.cpu_count() or 1, store, ids, results, progress, len(subs), remote)
     results.sort(key=lambda r: (r.learner.lower(), r.notebook or ""))
     write_reports(out, results)
     return results
 
 
-def _run_all(todo, limits, jobs, store, ids, results, progress, total) -> None:
+@contextlib.contextmanager
+def _spark_server(wanted: bool):
+    """The URL of a Spark Connect server started for this grading, or None."""
+    if not wanted:
+        yield None
+        return
+    from labs.connect_server import ConnectServer
+
+    try:
+        server = ConnectServer().start()
+    except Exception as exc:  # no Java, a port in use: grading goes on, each kernel starts its own Spark
+        print(f"grade: the Spark Connect server did not start ({str(exc).splitlines()[0]}); "
+              "each notebook starts its own Spark.", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def _run_all(todo, limits, jobs, store, ids, results, progress, total, spark_remote) -> None:
     """Execute ``todo`` [(submission, cache key)] on ``jobs`` threads; each thread watches one child.
 
     Results are judged and stored here, in the main thread, as each run ends.
@@ -121,7 +153,7 @@ def _run_all(todo, limits, jobs, store, ids, results, progress, total) -> None:
                disable=not progress, dynamic_ncols=True)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(_execute, sub, scratch_root / str(i), limits, stop): (i, sub, k)
+        futures = {pool.submit(_execute, sub, scratch_root / str(i), limits, stop, spark_remote): (i, sub, k)
                    for i, (sub, k) in enumerate(todo)}
         for future in as_completed(futures):
             i, sub, k = futures[future]

@@ -91,7 +91,7 @@ def execute(notebook: Path, report: Path, cell_file: Path, cell_timeout: float) 
             return None
 
     def on_cell_start(cell, cell_index):
-        if cell.cell_type == "code" and cell.source.strip():
+        if cell.cell_type == "code" and cell.source.strip() and SKIP_TAG not in cell.metadata.get("tags", []):
             current.update(cell=cell_index + 1, line=_first_line(cell.source))
             _write_json(cell_file, {"cell": cell_index + 1, "of": len(nb.cells), "line": current["line"]})
 

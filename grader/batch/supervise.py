@@ -72,8 +72,14 @@ class Outcome:
         return cls(**data)
 
 
-def kernel_env(export: Path, state: Path, runtime: Path, tag: str) -> dict:
+def kernel_env(export: Path, state: Path, runtime: Path, tag: str, changes: dict | None = None) -> dict:
+    """The environment of the child and its kernel; ``changes`` adds variables (a None value removes one)."""
     env = dict(os.environ)
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     env.pop("GRADER_STRICT", None)  # strict mode raises on a wrong answer: that would stop the notebook
     env["GRADER_EXPORT_DIR"] = str(export)
     env["KIT_STATE_DIR"] = str(state)
@@ -162,13 +168,17 @@ def _running(cell_file: Path) -> str:
 
 
 def run_submission(notebook: Path, scratch: Path, limits: Limits,
-                   stop: threading.Event | None = None) -> Outcome:
-    """Execute ``notebook`` (a working copy) with exports in ``scratch/export``; see the module doc."""
+                   stop: threading.Event | None = None, env: dict | None = None) -> Outcome:
+    """Execute ``notebook`` (a working copy) with exports in ``scratch/export``; see the module doc.
+
+    ``stop``, once set, stops the run within one poll; ``env`` changes the kernel's
+    environment (see ``kernel_env``), for example ``{"SPARK_REMOTE": "sc://127.0.0.1:15002"}``.
+    """
     for name in ("export", "state", "runtime"):
         (scratch / name).mkdir(parents=True, exist_ok=True)
     report, cell_file = scratch / "run.json", scratch / "cell.json"
     tag = uuid.uuid4().hex
-    env = kernel_env(scratch / "export", scratch / "state", scratch / "runtime", tag)
+    env = kernel_env(scratch / "export", scratch / "state", scratch / "runtime", tag, env)
     cmd = [sys.executable, str(RUN_ONE), str(notebook), "--report", str(report),
            "--cell-file", str(cell_file), "--cell-timeout", f"{limits.cell_timeout:g}"]
     started = time.monotonic()

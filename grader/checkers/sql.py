@@ -102,6 +102,12 @@ def to_duckdb(sql: str, dialect: str) -> str:
     return sqlglot.transpile(sql, read=dialect, write="duckdb")[0]
 
 
+def require_query(tree: exp.Expression) -> None:
+    """Answers are read-only queries: a DDL/DML statement is refused before it runs."""
+    if not isinstance(tree, exp.Query):
+        raise LearnerError(f"Write one SELECT query (a {tree.key.upper()} statement is not an answer here).")
+
+
 def run(sql: str, fixtures: dict, timeout: float = 10.0):
     """Run ``sql`` on a fresh DuckDB holding ``fixtures`` ({table name: DataFrame}); a pandas result.
 
@@ -115,6 +121,9 @@ def run(sql: str, fixtures: dict, timeout: float = 10.0):
             con.register(f"__{name}", frame)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "__{name}"')
             con.unregister(f"__{name}")
+        # the learner's query may read the fixtures and nothing else: no files, no ATTACH, no COPY
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:
