@@ -1,0 +1,42 @@
+"""Every exercise spec, whatever its notebook: well formed, light to import, and checked in its notebook."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import grader.specs
+from grader.kinds import _UNSET
+from grader.notebook import load_exercises
+from labs import paths
+
+SPECS = sorted(info.name for info in pkgutil.iter_modules(grader.specs.__path__) if info.name.startswith("nb"))
+
+
+def _notebook(module: str) -> str:
+    """'nb02_data_modeling' -> '02-data-modeling'."""
+    return module[2:].replace("_", "-")
+
+
+@pytest.mark.parametrize("module", SPECS)
+def test_spec_is_well_formed(module):
+    exercises = load_exercises(_notebook(module))
+    assert exercises, "a spec defines at least one exercise"
+    for ex in exercises.values():
+        assert ex.id.isidentifier(), f"{ex.id}: ids are plain snake_case names"
+        assert ex.prompt, f"{ex.id}: a one-line prompt"
+        if ex.kind != "thought":
+            assert ex.hints, f"{ex.id}: at least one hint"
+            assert ex.solution, f"{ex.id}: a solution text"
+
+
+@pytest.mark.parametrize("module", SPECS)
+def test_spec_builds_nothing_at_import(module):
+    """Expected answers are lazy: importing a spec must not build them or touch an engine."""
+    code = (f"import sys\nfrom grader.specs import {module} as spec\nfrom grader.kinds import _UNSET\n"
+            "assert all(ex._cache is _UNSET for ex in spec.EXERCISES)\n"
+            "assert 'pyspark.sql' not in sys.modules, 'Spark imported at import time'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=paths.root())
