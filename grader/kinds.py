@@ -222,6 +222,8 @@ class Function(Exercise):
         probes = {}
         for name, probe, _ in self.probes:
             result = fnc.run_cases(probe, [(answer,)], self.timeout_s)[0]
+            if result.not_implemented and not self.cases:  # a probe-only exercise still on its stub
+                raise NotAttempted()
             probes[name] = result.to_dict()
         return {"observations": observations, "probes": probes}
 
@@ -252,8 +254,10 @@ class Function(Exercise):
             problem = judge(obs["value"])
             if problem:
                 return self.verdict(Status.INCORRECT, problem)
-        probes = f" and {len(self.probes)} behaviour check{'s' if len(self.probes) > 1 else ''}" if self.probes else ""
-        return self.verdict(Status.CORRECT, f"Your function passes all {len(cases)} test cases{probes}.")
+        passed = [f"all {len(cases)} test cases"] if cases else []
+        if self.probes:
+            passed.append(f"{len(self.probes)} behaviour check{'s' if len(self.probes) > 1 else ''}")
+        return self.verdict(Status.CORRECT, f"Your function passes {' and '.join(passed)}.")
 
 
 def _short(value, limit: int = 80) -> str:
