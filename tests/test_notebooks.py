@@ -31,7 +31,7 @@ def spark_remote():
     """One Spark Connect server for all replays: kernels connect in ~1 s instead of starting a JVM each."""
     from labs.connect_server import ConnectServer
 
-    with ConnectServer() as server:
+    with ConnectServer(startup_timeout=600) as server:  # generous: a loaded CI machine starts a JVM slowly
         yield server.url
 
 
