@@ -1,0 +1,124 @@
+"""Benchmarks for notebook 03 (ETL/ELT pipelines): figures to track, no assertions.
+
+1. ETL (Spark transform, then load) against ELT (load raw into DuckDB, transform in SQL) for the
+   same mart, at several sizes of the e-commerce data, warm runs only.
+2. Upsert strategies in DuckDB (MERGE, INSERT OR REPLACE, delete + insert, append) applying a
+   batch to a table of 1 million rows, at several batch sizes.
+3. The metadata pipeline's cost of logging: one run that counts rows after each step against
+   the plain write it ends with.
+
+    python benchmarks/bench_03_pipelines.py            # everything
+    python benchmarks/bench_03_pipelines.py upserts    # one part: etl_elt, upserts, metadata
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from labs import engines
+from labs.data import ensure
+from labs.pipelines import etl_vs_elt, incremental
+from labs.pipelines import metadata_pipeline as mp
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work on the machine)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bench_etl_elt(scales=(0.25, 1.0, 4.0)) -> pd.DataFrame:
+    spark = engines.spark()
+    rows = []
+    for scale in scales:
+        data = ensure("ecommerce", scale=scale, progress=False)
+        etl_vs_elt.run_etl(spark, engines.duckdb(), data)  # warm-up: JVM code paths, file listing caches
+        etl = best_of(lambda: etl_vs_elt.run_etl(spark, engines.duckdb(), data))
+        elt = best_of(lambda: etl_vs_elt.run_elt(engines.duckdb(), data))
+        lines = len(pd.read_parquet(data["order_items"], columns=["order_id"]))
+        rows.append({"scale": scale, "order lines": lines, "ETL Spark s": round(etl, 3),
+                     "ELT DuckDB s": round(elt, 3), "ETL/ELT": round(etl / elt, 1)})
+    return pd.DataFrame(rows)
+
+
+def _orders(n: int, start: int = 1, hour: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(start)
+    return pd.DataFrame({
+        "order_id": np.arange(start, start + n, dtype=np.int64),
+        "status": rng.choice(["placed", "paid", "shipped", "completed"], n),
+        "amount": rng.uniform(5, 300, n).round(2),
+        "updated_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(hour, unit="h"),
+    })
+
+
+def bench_upserts(table_rows: int = 1_000_000, batch_sizes=(1_000, 10_000, 100_000)) -> pd.DataFrame:
+    base = _orders(table_rows)
+    rows = []
+    for batch_size in batch_sizes:
+        # half the batch updates existing orders, half inserts new ones
+        updates = _orders(batch_size // 2, start=table_rows // 2, hour=1)
+        inserts = _orders(batch_size - batch_size // 2, start=table_rows + 1, hour=1)
+        batch = pd.concat([updates, inserts], ignore_index=True)
+        row = {"batch rows": batch_size}
+        for strategy in incremental.STRATEGIES:
+            def run():
+                con = engines.duckdb()
+                incremental.create_target(con, "orders", strategy=strategy)
+                con.register("__base", base)
+                con.execute("INSERT INTO orders SELECT * FROM __base")
+                started = time.perf_counter()
+                incremental.upsert(con, "orders", batch, strategy=strategy)
+                return time.perf_counter() - started
+            row[f"{strategy} ms"] = round(1000 * min(run() for _ in range(3)), 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def bench_metadata_logging() -> pd.DataFrame:
+    spark = engines.spark()
+    data = ensure("ecommerce", progress=False)
+    out = Path(tempfile.mkdtemp(prefix="bench03-"))
+    meta = {
+        "name": "bench",
+        "source": {"type": "parquet", "path": str(data["clickstream"]), "schema": _columns(spark, data["clickstream"])},
+        "transforms": [{"op": "filter", "condition": "event_type IS NOT NULL"},
+                       {"op": "dedupe", "keys": ["event_id"]}],
+        "destination": {"type": "parquet", "path": str(out / "pipeline")},
+    }
+    mp.run_pipeline(spark, meta)  # warm-up
+    with_counts = best_of(lambda: mp.run_pipeline(spark, meta))
+    plain = best_of(lambda: (spark.read.parquet(str(data["clickstream"])).filter("event_type IS NOT NULL")
+                             .dropDuplicates(["event_id"]).write.mode("overwrite").parquet(str(out / "plain"))))
+    return pd.DataFrame([{"rows": spark.read.parquet(str(data["clickstream"])).count(),
+                          "pipeline with step counts s": round(with_counts, 2),
+                          "plain write s": round(plain, 2), "overhead": f"{with_counts / plain - 1:.0%}"}])
+
+
+def _columns(spark, path) -> list[str]:
+    return spark.read.parquet(str(path)).columns
+
+
+PARTS = {"etl_elt": bench_etl_elt, "upserts": bench_upserts, "metadata": bench_metadata_logging}
+
+
+def main(argv: list[str]) -> None:
+    chosen = argv or list(PARTS)
+    unknown = [p for p in chosen if p not in PARTS]
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    for part in chosen:
+        print(f"\n== {part} ==")
+        print(PARTS[part]().to_string(index=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,155 @@
+"""Partitioning lab costs: keys moved by a rebalance, files and time saved by pruning, the
+price of small files, and scatter-gather against one database.
+
+    python benchmarks/bench_05_partitioning.py [--rows 1000000] [--no-spark]
+
+1. Keys moved going from N to N+1 nodes, hash-mod-N against the reference consistent-hash
+   ring (64 virtual nodes), and the busiest node's load: counted, not timed.
+2. The same transactions as one Parquet file, one folder per month and one per day: a
+   one-week query with the bare partition filter and with a filter on ``ts``, and a full
+   scan, on DuckDB (median of 5 runs) and, unless ``--no-spark``, on Spark.
+3. A group-by over one DuckDB file against the same rows in 4 shards, scattered in
+   parallel and one shard after another.
+
+Prints figures and ratios; asserts nothing (timings on shared machines are noisy).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+WEEK = "txn_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'"
+WEEK_TS = "ts >= TIMESTAMPTZ '2024-03-01 00:00:00+00' AND ts < TIMESTAMPTZ '2024-03-08 00:00:00+00'"
+WEEK_TS_SPARK = "ts >= '2024-03-01' AND ts < '2024-03-08'"
+
+
+def timed(fn, repeat: int = 5) -> float:
+    """Median seconds of ``repeat`` calls, after one warm-up call."""
+    fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def moved_keys() -> None:
+    from grader.specs.nb05_sharding_partitioning import ReferenceRing
+    from labs.partitioning import hashing
+
+    keys = [f"user:{i}" for i in range(20_000)]
+    rows = []
+    for n in (2, 4, 8, 16):
+        before, after = [f"n{i}" for i in range(n)], [f"n{i}" for i in range(n + 1)]
+        ring = ReferenceRing(after, 64)
+        rows.append({"nodes": f"{n} -> {n + 1}",
+                     "ideal 1/(N+1)": 1 / (n + 1),
+                     "moved, mod-N": hashing.moved_fraction(keys, hashing.ModN(before), hashing.ModN(after)),
+                     "moved, ring": hashing.moved_fraction(keys, ReferenceRing(before, 64), ring),
+                     "busiest/mean, mod-N": hashing.spread(hashing.loads(keys, hashing.ModN(after))),
+                     "busiest/mean, ring": hashing.spread(hashing.loads(keys, ring, nodes=after))})
+    print("\n1. Rebalancing: share of 20,000 keys that move when one node joins")
+    print(pd.DataFrame(rows).set_index("nodes").round(3).to_string())
+
+
+def pruning_costs(rows: int, folder: Path, spark_too: bool) -> None:
+    from labs.data import transactions
+    from labs.engines import duckdb
+    from labs.partitioning import pruning
+
+    con = duckdb()
+    query = transactions.sql(rows, seed=42, parallel=False)
+    start = time.perf_counter()
+    con.execute(f"CREATE TABLE t AS SELECT *, strftime(txn_date, '%Y-%m') AS txn_month FROM ({query})")
+    single = folder / "single.parquet"
+    con.execute(f"COPY (SELECT * FROM t ORDER BY txn_id) TO '{single}' (FORMAT parquet, COMPRESSION zstd)")
+    layouts = {"one file": single,
+               "by month": pruning.write_partitioned(con, "SELECT * FROM t", folder / "by_month", "txn_month"),
+               "by day": pruning.write_partitioned(con, "SELECT * FROM t", folder / "by_day", "txn_date")}
+    print(f"\n2. Pruning: {rows:,} rows written three ways in {time.perf_counter() - start:.1f} s")
+
+    table = []
+    for name, path in layouts.items():
+        source = (f"read_parquet('{path}')" if name == "one file"
+                  else f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)")
+        view = f"v_{name.replace(' ', '_')}"
+        con.execute(f"CREATE VIEW {view} AS SELECT * FROM {source}")
+        week = f"txn_month = '2024-03' AND {WEEK}" if name == "by month" else WEEK
+        entry = {"layout": name, "files": 1 if name == "one file" else len(pruning.parquet_files(path))}
+        for label, where in (("week, partition filter", week), ("week, filter on ts", WEEK_TS), ("full scan", "true")):
+            sql = f"SELECT count(*), sum(amount) FROM {view} WHERE {where}"
+            entry[f"{label} ms"] = 1000 * timed(lambda: con.execute(sql).fetchall())
+        table.append(entry)
+    frame = pd.DataFrame(table).set_index("layout")
+    frame["ts / partition filter"] = frame["week, filter on ts ms"] / frame["week, partition filter ms"]
+    print("DuckDB, median of 5 runs:")
+    print(frame.round(2).to_string())
+
+    if spark_too:
+        from labs.engines import spark
+
+        session = spark()
+        session.sql("SELECT 1").collect()
+        pruning.spark_read(session, layouts["by day"]).createOrReplaceTempView("bench_by_day")
+        spark_rows = {}
+        for label, where in (("partition filter", WEEK), ("filter on ts", WEEK_TS_SPARK), ("full scan", "true")):
+            sql = f"SELECT count(*), sum(amount) FROM bench_by_day WHERE {where}"
+            spark_rows[label] = 1000 * timed(lambda: session.sql(sql).collect(), repeat=3)
+        print("Spark, by day, median of 3 runs (ms): "
+              + ", ".join(f"{k} {v:,.0f}" for k, v in spark_rows.items())
+              + f"; ts / partition filter = {spark_rows['filter on ts'] / spark_rows['partition filter']:.1f}x")
+
+
+def scatter_gather(rows: int, folder: Path) -> None:
+    from labs.engines import duckdb
+    from labs.partitioning import shards
+
+    start = time.perf_counter()
+    store = shards.build(folder / "shards", n_shards=4, n_rows=rows)
+    whole = folder / "one.duckdb"
+    con = duckdb(whole)
+    con.execute(f"CREATE TABLE txns AS {store.source_sql()}")
+    con.close()
+    print(f"\n3. Scatter-gather: {rows:,} rows in 4 shards and in one file, written in "
+          f"{time.perf_counter() - start:.1f} s")
+    partial = ("SELECT status, currency, count(*) AS n, sum(amount) AS total "
+               "FROM txns GROUP BY status, currency")
+
+    def one_database():
+        c = duckdb(whole, read_only=True)
+        try:
+            return c.execute(partial).fetchall()
+        finally:
+            c.close()
+
+    def gather(parallel):
+        merged = pd.concat(store.scatter(partial, parallel=parallel)).groupby(["status", "currency"]).sum()
+        return merged
+
+    figures = {"one database": timed(one_database),
+               "4 shards, in parallel": timed(lambda: gather(True)),
+               "4 shards, one by one": timed(lambda: gather(False))}
+    base = figures["one database"]
+    for name, seconds in figures.items():
+        print(f"  {name:<24} {1000 * seconds:8.1f} ms   {seconds / base:5.2f}x one database")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="transactions to generate (default 1,000,000)")
+    parser.add_argument("--no-spark", action="store_true", help="skip the Spark timings")
+    args = parser.parse_args()
+    moved_keys()
+    with tempfile.TemporaryDirectory(prefix="bench-05-") as tmp:
+        pruning_costs(args.rows, Path(tmp), not args.no_spark)
+        scatter_gather(args.rows, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

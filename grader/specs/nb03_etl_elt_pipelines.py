@@ -1,0 +1,541 @@
+"""Exercises of 03-etl-elt-pipelines: ETL or ELT, idempotent upserts, high-water marks,
+backfill plans, onboarding a data set with metadata only, quarantine rules, choosing a tool.
+
+Two small kinds live here because only this notebook needs them (both build on ``grader.kinds``):
+
+- ``StatementRunTwice``: a SQL *statement* (MERGE, INSERT ... ON CONFLICT) run twice on the
+  fixtures; the table it changes is compared. Idempotence is the point, so running it once
+  would not be enough.
+- ``PipelineMetadata``: a design answer that is a pipeline's metadata dict. It is first put
+  through the pipeline's own validation (pure Python, no Spark), then checked against the
+  stated requirements.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlglot import exp
+
+from grader.checkers import Problem, tables
+from grader.checkers import sql as sqlc
+from grader.errors import LearnerError, NotAttempted
+from grader.kinds import Choice, Design, Function, Requirement, Sql, Table
+from grader.verdict import Status
+
+
+# --- kinds for this notebook -----------------------------------------------------------------
+@dataclass(kw_only=True)
+class StatementRunTwice(Sql):
+    """A data-changing statement run on the fixtures once, then again; ``state_query`` is compared both times.
+
+    Checking after the second run alone is not enough: a wrong statement can converge on the
+    second run (a stale row wins the first time, the right one the second). ``setup`` runs
+    first (for example to give a fixture table its primary key).
+    """
+    setup: str = ""
+    state_query: str = ""
+    key: tuple[str, ...] = ()
+    table_name: str = "the table"
+
+    def _script(self, statement: str, times: int) -> str:
+        statement = statement.strip().rstrip(";").strip()
+        steps = ([self.setup] if self.setup else []) + [statement] * times + [self.state_query]
+        return ";\n".join(steps)  # DuckDB runs them in order and returns the last one's rows
+
+    def build_expected(self):
+        return sqlc.run(self._script(self.reference, 1), self._fixtures())
+
+    def judge(self, payload):
+        try:
+            tree = sqlc.parse(payload, self.dialect)
+            if not isinstance(tree, (exp.Merge, exp.Insert)):
+                return self.verdict(Status.INCORRECT,
+                                    f"Write one statement that changes {self.table_name} (MERGE INTO ... or "
+                                    f"INSERT ... ON CONFLICT ...); this is a {type(tree).__name__.upper()}.")
+            broken = [rule.message for rule in self.rules if not rule.test(tree)]
+            if broken:
+                return self.verdict(Status.INCORRECT, broken[0], broken[1:])
+            once = sqlc.run(self._script(payload, 1), self._fixtures(), self.timeout_s)
+            twice = sqlc.run(self._script(payload, 2), self._fixtures(), self.timeout_s)
+        except NotAttempted:
+            return self.verdict(Status.NOT_ATTEMPTED, "Write your statement, then run this check again.")
+        except LearnerError as exc:
+            return self.verdict(Status.ERROR, exc.message, exc.details)
+        key = list(self.key) or None
+        problem = tables.compare(once, self.expected(), key=key)
+        if problem:
+            return self.verdict(Status.INCORRECT, f"After one run of your statement, {self.table_name} is not "
+                                f"right: {problem.message}", problem.details)
+        problem = tables.compare(twice, self.expected(), key=key)
+        if problem:
+            return self.verdict(Status.INCORRECT, f"One run is right, but running the same batch again changes "
+                                f"{self.table_name}: the statement is not idempotent. {problem.message}",
+                                problem.details)
+        return self.verdict(Status.CORRECT, f"Run once and run twice, your statement leaves the right "
+                                            f"{len(once):,} rows in {self.table_name}.")
+
+
+@dataclass(kw_only=True)
+class PipelineMetadata(Design):
+    """A metadata dict for ``labs.pipelines.metadata_pipeline``, checked before its requirements."""
+
+    def find_problem(self, payload):
+        from labs.pipelines.metadata_pipeline import metadata_problems
+
+        problems = metadata_problems(payload)
+        if problems:
+            n = len(problems)
+            return Problem(f"The pipeline would refuse this metadata before reading any data "
+                           f"({n} problem{'s' if n > 1 else ''}).", problems)
+        return super().find_problem(payload)
+
+
+# --- 1. ETL or ELT ---------------------------------------------------------------------------
+ETL_OR_ELT = Choice(
+    id="etl_or_elt",
+    prompt="Which situations call for transforming before loading (ETL)? Choose every one that does.",
+    options={
+        "A": "ETL: card numbers and e-mail addresses must never be stored in the analytics warehouse, so they are "
+             "masked or dropped on the way in.",
+        "B": "ELT: analysts keep asking new questions of the same raw events and the cloud warehouse has compute to "
+             "spare; keeping the raw data there makes each new question one more query.",
+        "C": "ETL: the target is a small, busy operational database that cannot afford heavy transformations or a "
+             "copy of the raw history.",
+        "D": "ELT: re-running last year's transformations with a corrected rule, without going back to the source "
+             "systems, needs the raw data already in the warehouse.",
+        "E": "ETL: the transformation needs Python libraries (a fraud model's score, parsing images) that the "
+             "warehouse's SQL cannot run.",
+        "F": "ELT: dbt lets analysts own transformations as version-controlled SQL models inside the warehouse.",
+    },
+    correct=("A", "C", "E"),
+    multiple=True,
+    points=1,
+    hints=("Ask for each: where is the best place for the T, given what may land in the warehouse and what "
+           "the warehouse can compute?",
+           "Three of the six are ETL: one is about compliance, one about the target's limits, one about the "
+           "kind of code the transformation needs."),
+    solution="{'A', 'C', 'E'}",
+    explanation="ETL wins when data must be cleaned or masked before it lands (compliance), when the target "
+                "cannot do the work, or when the transformation needs code the warehouse cannot run. ELT wins "
+                "when a scalable warehouse can do the work and keeping raw data makes new questions and "
+                "re-processing cheap. Many platforms do both: light masking on the way in, modelling inside (EtLT).",
+    covers=("Q3.1", "D5", "A2"),
+)
+
+
+# --- 2. An ELT model in SQL --------------------------------------------------------------------
+def raw_fixtures() -> dict:
+    orders = pd.DataFrame({
+        "order_id": [1, 2, 3, 4, 5, 6],
+        "order_date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-01", "2024-03-02", "2024-03-02",
+                                      "2024-03-02"]).date,
+        "status": ["completed", "completed", "cancelled", "completed", "completed", "pending"],
+        "channel": ["web", "web", "web", "mobile", "web", "mobile"],
+    })
+    items = pd.DataFrame({
+        "order_id": [1, 1, 2, 3, 4, 4, 4, 5, 6],
+        "line_no": [1, 2, 1, 1, 1, 2, 3, 1, 1],
+        "quantity": [2, 1, 1, 5, 1, 1, 2, 3, 1],
+        "unit_price": [10.0, 5.5, 20.0, 9.99, 3.25, 7.0, 1.5, 4.0, 100.0],
+    })
+    return {"raw_orders": orders, "raw_order_items": items}
+
+
+ELT_MODEL_SQL = Sql(
+    id="elt_model_sql",
+    prompt="ELT: the raw tables raw_orders (order_id, order_date, status, channel) and raw_order_items "
+           "(order_id, line_no, quantity, unit_price) are in the warehouse. Write the model: per order_date and "
+           "channel, for completed orders, n_orders (orders, not lines) and revenue (sum of quantity * unit_price).",
+    fixtures=raw_fixtures,
+    reference="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
+              "sum(i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
+              "ON i.order_id = o.order_id WHERE o.status = 'completed' GROUP BY o.order_date, o.channel",
+    rules=(sqlc.USES_JOIN, sqlc.NO_SELECT_STAR),
+    points=1,
+    hints=("Join the items to their orders, keep completed orders, group by day and channel.",
+           "After the join there is one row per order line: count(*) counts lines, not orders.",
+           "count(DISTINCT o.order_id) AS n_orders, sum(i.quantity * i.unit_price) AS revenue"),
+    solution="SELECT o.order_date, o.channel,\n       count(DISTINCT o.order_id) AS n_orders,\n"
+             "       sum(i.quantity * i.unit_price) AS revenue\nFROM raw_orders o\n"
+             "JOIN raw_order_items i ON i.order_id = o.order_id\nWHERE o.status = 'completed'\n"
+             "GROUP BY o.order_date, o.channel",
+    explanation="In ELT the transformation is a query over raw tables that already sit in the warehouse. "
+                "The join fans each order out to its lines, so orders must be counted distinctly, while "
+                "revenue sums over lines, each line weighted by its quantity.",
+    covers=("Q3.1", "D5"),
+)
+
+
+# --- 3. An idempotent upsert -------------------------------------------------------------------
+def upsert_fixtures() -> dict:
+    ts = pd.to_datetime
+    target = pd.DataFrame({
+        "order_id": [1, 2, 3, 4],
+        "status": ["paid", "shipped", "placed", "completed"],
+        "amount": [40.0, 25.0, 15.0, 60.0],
+        "updated_at": ts(["2024-03-01 10:00", "2024-03-01 12:00", "2024-03-01 09:00", "2024-03-01 08:00"]),
+    })
+    batch = pd.DataFrame({  # the order of rows matters: DuckDB applies the first match of a key
+        "order_id": [2, 1, 5, 1, 3],
+        "status": ["placed", "shipped", "placed", "completed", "placed"],
+        "amount": [25.0, 40.0, 80.0, 40.0, 15.0],
+        "updated_at": ts(["2024-03-01 09:00",    # a stale replay of order 2: must not win
+                          "2024-03-01 13:00",    # order 1, an older version...
+                          "2024-03-01 14:00",    # a new order
+                          "2024-03-01 16:00",    # ...and its latest version, later in the batch
+                          "2024-03-01 09:00"]),  # exactly what the target has already
+    })
+    return {"orders_dw": target, "orders_batch": batch}
+
+
+UPSERT_REFERENCE = """MERGE INTO orders_dw AS t
+USING (
+    SELECT * FROM orders_batch
+    QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY updated_at DESC) = 1
+) AS s
+ON t.order_id = s.order_id
+WHEN MATCHED AND s.updated_at > t.updated_at THEN
+    UPDATE SET status = s.status, amount = s.amount, updated_at = s.updated_at
+WHEN NOT MATCHED THEN
+    INSERT (order_id, status, amount, updated_at) VALUES (s.order_id, s.status, s.amount, s.updated_at)"""
+
+UPSERT_SQL = StatementRunTwice(
+    id="upsert_sql",
+    prompt="Write ONE statement that applies orders_batch to orders_dw (primary key order_id): the latest "
+           "version of each order wins, by updated_at, whatever order the rows arrive in, and running it twice "
+           "changes nothing more. The check runs it once, then again, and reads orders_dw after each.",
+    fixtures=upsert_fixtures,
+    reference=UPSERT_REFERENCE,
+    setup="ALTER TABLE orders_dw ADD PRIMARY KEY (order_id)",
+    state_query="SELECT order_id, status, amount, updated_at FROM orders_dw",
+    key=("order_id",),
+    table_name="orders_dw",
+    points=2,
+    hints=("MERGE INTO orders_dw USING orders_batch ON ... WHEN MATCHED ... WHEN NOT MATCHED ...; "
+           "or INSERT INTO ... ON CONFLICT (order_id) DO UPDATE.",
+           "A replayed old row must not overwrite a newer one: update only when the batch row is newer.",
+           "The batch holds two versions of order 1, the older one first. Keep only the latest row per "
+           "order_id before merging (QUALIFY row_number() OVER (...) = 1)."),
+    solution=UPSERT_REFERENCE,
+    explanation="An upsert is idempotent when applying the same batch again leaves the table as it was: "
+                "matching on the key (not appending) gives that. Two more conditions make it correct in "
+                "real pipelines: compare versions so that a late or replayed old row cannot regress newer "
+                "state, and reduce the batch to one row per key first, because the engine otherwise applies "
+                "whichever duplicate it meets first (DuckDB does so silently).",
+    covers=("Q3.3", "A2", "Q3.4"),
+)
+
+
+# --- 4. The high-water mark --------------------------------------------------------------------
+def next_increment_reference(rows, mark, lookback):
+    if mark is None:
+        chosen = list(rows)
+    else:
+        chosen = [r for r in rows if r[1] > mark - lookback]
+    keys = sorted({key for key, _ in chosen})
+    if not chosen:
+        return [keys, mark]
+    newest = max(t for _, t in chosen)
+    return [keys, newest if mark is None else max(mark, newest)]
+
+
+def _increment_case(rng):
+    rows = [[rng.randint(1, 8), rng.randint(0, 200)] for _ in range(rng.randint(0, 12))]
+    mark = None if rng.random() < 0.15 else rng.randint(0, 200)
+    return rows, mark, rng.choice([0, 5, 30])
+
+
+NEXT_INCREMENT = Function(
+    id="next_increment",
+    prompt="Write next_increment(rows, mark, lookback): rows are [key, updated_at] pairs (seconds) visible in "
+           "the source now; mark is the high-water mark (None before the first run). Return [keys, new_mark]: "
+           "the keys to upsert (sorted, each once) from rows with updated_at > mark - lookback (all rows when "
+           "mark is None), and the new mark: the largest updated_at loaded so far. The mark never moves back, "
+           "and stays as it is when nothing is loaded.",
+    reference=next_increment_reference,
+    cases=(
+        ([[1, 100], [2, 105], [3, 110]], None, 0),
+        ([[1, 100], [2, 105], [3, 110]], 105, 0),
+        ([[1, 100], [2, 105], [3, 110]], 105, 10),
+        ([[1, 100], [2, 105]], 110, 10),
+        ([[1, 100]], 100, 0),
+        ([[7, 20], [7, 30], [8, 25]], 15, 0),
+        ([], 50, 5),
+        ([], None, 0),
+    ),
+    generate=_increment_case,
+    n_generated=40,
+    points=2,
+    hints=("Filter first: updated_at > mark - lookback, or everything on the first run.",
+           "The look-back re-reads old rows on purpose. If only old rows come back, their largest updated_at "
+           "is below the mark: take the larger of the two.",
+           "Keys: sorted(set(...)). Nothing loaded: return the mark unchanged (None stays None)."),
+    solution="def next_increment(rows, mark, lookback):\n"
+             "    chosen = list(rows) if mark is None else [r for r in rows if r[1] > mark - lookback]\n"
+             "    keys = sorted({key for key, _ in chosen})\n"
+             "    if not chosen:\n        return [keys, mark]\n"
+             "    newest = max(t for _, t in chosen)\n"
+             "    return [keys, newest if mark is None else max(mark, newest)]",
+    explanation="The mark comes from the data loaded, never from the clock, so clock skew loses nothing. "
+                "The look-back makes each run re-read a margin of older rows, which catches rows that "
+                "committed late with an old updated_at; the upsert makes re-reading harmless. Taking the "
+                "maximum with the old mark keeps the margin from dragging the mark back run after run.",
+    covers=("A2", "Q3.4"),
+)
+
+
+# --- 5. Planning a backfill --------------------------------------------------------------------
+def backfill_plan_reference(start, end, done, depends_on_past):
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    if last < first:
+        raise ValueError(f"end {end} is before start {start}")
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    finished = set(done)
+    missing = [d for d in days if d.isoformat() not in finished]
+    if depends_on_past and missing:
+        missing = [d for d in days if d >= missing[0]]
+    return [d.isoformat() for d in missing]
+
+
+def _backfill_case(rng):
+    start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 360))
+    days = [start + dt.timedelta(days=i) for i in range(rng.randint(1, 20))]
+    done = [d.isoformat() for d in days if rng.random() < 0.75]
+    done += [(start - dt.timedelta(days=rng.randint(1, 5))).isoformat() for _ in range(rng.randint(0, 2))]
+    rng.shuffle(done)
+    return start.isoformat(), days[-1].isoformat(), done, rng.random() < 0.5
+
+
+def _rejects_reversed_range(fn):
+    try:
+        fn("2024-01-05", "2024-01-01", [], False)
+    except ValueError:
+        return True
+    return False
+
+
+JAN = ["2024-01-01", "2024-01-02", "2024-01-04", "2024-01-05"]
+BACKFILL_PLAN = Function(
+    id="backfill_plan",
+    prompt="Write backfill_plan(start, end, done, depends_on_past): the days from start to end (ISO dates, both "
+           "included) that must run, in date order. done lists the days already loaded (any order, repeats, days "
+           "outside the range). A day not in done must run; when depends_on_past is True, every day from the "
+           "first missing one to end must run too. Raise ValueError when end is before start.",
+    reference=backfill_plan_reference,
+    cases=(
+        ("2024-01-01", "2024-01-05", JAN, False),
+        ("2024-01-01", "2024-01-05", JAN, True),
+        ("2024-01-01", "2024-01-05", JAN + ["2024-01-03"], True),
+        ("2024-01-01", "2024-01-03", [], False),
+        ("2024-01-01", "2024-01-05", ["2024-01-05", "2023-12-31", "2024-01-01", "2024-01-01"], False),
+        ("2024-02-27", "2024-03-02", ["2024-02-27", "2024-03-01"], False),
+        ("2024-06-30", "2024-06-30", [], True),
+    ),
+    generate=_backfill_case,
+    n_generated=40,
+    probes=(("end before start", _rejects_reversed_range,
+             lambda raised: None if raised else "backfill_plan('2024-01-05', '2024-01-01', [], False) should raise "
+                                                "ValueError: a reversed range is a mistake in the request."),),
+    points=2,
+    hints=("List every day from start to end with datetime.date and timedelta(days=1); end is included.",
+           "Missing days are the listed days not in set(done).",
+           "With depends_on_past, each day reads the day before: once one day changes, every later day is stale."),
+    solution="import datetime as dt\n\ndef backfill_plan(start, end, done, depends_on_past):\n"
+             "    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)\n"
+             "    if last < first:\n        raise ValueError('end is before start')\n"
+             "    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]\n"
+             "    missing = [d for d in days if d.isoformat() not in set(done)]\n"
+             "    if depends_on_past and missing:\n        missing = [d for d in days if d >= missing[0]]\n"
+             "    return [d.isoformat() for d in missing]",
+    explanation="A day whose output depends only on that day's input can be backfilled alone, in any order and "
+                "in parallel. A day that reads yesterday's output (running totals, snapshots built on the "
+                "previous one, SCD merges) invalidates every later day when it changes, so the plan covers the "
+                "whole tail, run in order: Airflow calls this depends_on_past.",
+    covers=("Q3.4", "D6"),
+)
+
+
+# --- 6 and 7. Onboarding a data set with metadata only ------------------------------------------
+def _output_columns(meta) -> list[str]:
+    from labs.pipelines.metadata_pipeline import column_flow
+
+    return column_flow(meta)[0][-1][1] or []
+
+
+def _steps(meta, op) -> list[dict]:
+    return [s for s in meta["transforms"] if s.get("op") == op]
+
+
+ONBOARD_METADATA = PipelineMetadata(
+    id="onboard_metadata",
+    prompt="Write the metadata (a dict) that onboards returns.csv into a Parquet table partitioned by return_date: "
+           "declare the seven source columns with their types, drop the test rows (status 'void'), keep each "
+           "return_id once, drop agent_note (free text with personal data) and add return_date, the day of "
+           "requested_at.",
+    stages=("name", "source", "transforms", "destination"),
+    requirements=(
+        Requirement("csv source", lambda d: d["source"]["type"] == "csv", "the partner sends a CSV file"),
+        Requirement("typed schema", lambda d: isinstance(d["source"]["schema"], dict)
+                    and sorted(d["source"]["schema"]) == sorted(
+                        ("return_id", "order_id", "requested_at", "reason", "refund_amount", "status", "agent_note"))
+                    and d["source"]["schema"]["requested_at"].strip().lower() == "timestamp",
+                    "declare all seven columns as {column: type}, with requested_at a timestamp: CSV carries no types"),
+        Requirement("test rows dropped", lambda d: any("void" in s["condition"] for s in _steps(d, "filter")),
+                    "a filter step must remove the rows whose status is 'void'"),
+        Requirement("one row per return", lambda d: any(s.get("keys") == ["return_id"] for s in _steps(d, "dedupe")),
+                    "the export re-sends rows: a dedupe step with keys ['return_id']"),
+        Requirement("no personal data", lambda d: "agent_note" not in _output_columns(d),
+                    "agent_note must not reach the output"),
+        Requirement("return_date", lambda d: "return_date" in _output_columns(d)
+                    and any("requested_at" in s["expr"] for s in _steps(d, "add_column") if s["name"] == "return_date"),
+                    "add return_date from requested_at (to_date(requested_at))"),
+        Requirement("partitioned Parquet", lambda d: d["destination"]["type"] == "parquet"
+                    and d["destination"].get("partition_by") == ["return_date"],
+                    "write Parquet partitioned by return_date, so a day can be read or replaced alone"),
+    ),
+    points=2,
+    hints=("Start from the orders example in the lab: the same four keys (name, source, transforms, destination).",
+           "Ops you need: filter, dedupe, drop, add_column. Types: bigint, timestamp, string, double.",
+           "The last step's columns are the output; partition_by must name one of them."),
+    solution="returns_pipeline = {\n"
+             "    'name': 'returns',\n"
+             "    'source': {'type': 'csv', 'path': str(returns_csv),\n"
+             "               'schema': {'return_id': 'bigint', 'order_id': 'bigint', 'requested_at': 'timestamp',\n"
+             "                          'reason': 'string', 'refund_amount': 'double', 'status': 'string',\n"
+             "                          'agent_note': 'string'}},\n"
+             "    'transforms': [\n"
+             "        {'op': 'filter', 'condition': \"status <> 'void'\"},\n"
+             "        {'op': 'dedupe', 'keys': ['return_id']},\n"
+             "        {'op': 'drop', 'columns': ['agent_note']},\n"
+             "        {'op': 'add_column', 'name': 'return_date', 'expr': 'to_date(requested_at)'},\n"
+             "    ],\n"
+             "    'destination': {'type': 'parquet', 'path': str(work / 'returns'), 'partition_by': ['return_date']},\n"
+             "}",
+    explanation="Onboarding a data set becomes a reviewable change of configuration: the engine is tested once, "
+                "and each new source only says what to read, which steps to apply and where to write. The "
+                "engine checks the whole plan (columns, expressions, partition columns) before reading a row.",
+    covers=("M1", "D5"),
+)
+
+
+def _returns_clean():
+    from labs.pipelines.sources import returns_clean
+
+    return returns_clean()
+
+
+ONBOARD_OUTPUT = Table(
+    id="onboard_output",
+    prompt="Run your metadata with run_pipeline, read the Parquet output back with Spark and pass that DataFrame.",
+    expected_fn=_returns_clean,
+    key=("return_id",),
+    points=1,
+    hints=("result = run_pipeline(spark, returns_pipeline); then spark.read.parquet(<destination path>).",
+           "Extra rows: void rows or re-sent rows are still there. An extra column: agent_note."),
+    solution="onboard_result = run_pipeline(spark, returns_pipeline)\n"
+             "returns_output = spark.read.parquet(returns_pipeline['destination']['path'])",
+    explanation="Reading the output back checks the whole pipeline: partition columns come back from folder "
+                "names (return_date=2024-03-01/), so a partitioned table round-trips with the same columns.",
+    covers=("M1",),
+)
+
+
+# --- 8. Quarantine rules -------------------------------------------------------------------
+QUARANTINE_RULE_ORDER = ("has_customer", "valid_amount", "known_status", "known_channel", "has_date")
+STATUSES = ("completed", "shipped", "returned", "cancelled", "pending")
+
+
+def _quarantine_expected() -> pd.DataFrame:
+    """The quarantine built in pandas: a second implementation, independent of the lab's SQL."""
+    from labs.pipelines.sources import dirty_orders
+
+    batch = dirty_orders()
+    broken = pd.DataFrame({
+        "has_customer": ~(batch["customer_id"].notna() & batch["customer_id"].between(1, 2000)).fillna(False),
+        "valid_amount": ~((batch["total_amount"] > 0) & (batch["total_amount"] < 5000)),
+        "known_status": ~batch["status"].isin(STATUSES),
+        "known_channel": ~batch["channel"].isin(["web", "mobile", "store"]),
+        "has_date": batch["order_date"].isna(),
+    })
+    failed = broken.apply(lambda row: ",".join(r for r in QUARANTINE_RULE_ORDER if row[r]), axis=1)
+    out = batch.assign(failed_rules=failed)
+    return out[out["failed_rules"] != ""].reset_index(drop=True)
+
+
+QUARANTINE = Table(
+    id="quarantine",
+    prompt="Quarantine the rows of dirty_orders() that break a rule, with their columns plus failed_rules (the "
+           "rules broken, comma-separated, in this order): has_customer (customer_id present, 1 to 2,000), "
+           "valid_amount (total_amount above 0 and below 5,000), known_status (exactly one of completed, shipped, "
+           "returned, cancelled, pending), known_channel (exactly web, mobile or store), has_date (order_date "
+           "present).",
+    expected_fn=_quarantine_expected,
+    key=("row_id",),
+    points=2,
+    hints=("gate_duckdb(con, 'batch', rules, passed=..., quarantine=...) does the split: you write the rules "
+           "as a dict {name: SQL condition}, in the order given.",
+           "A rule states what a GOOD row looks like. Exact spelling means no trim() or lower(): ' web' is a "
+           "defect to catch, not to forgive.",
+           "Bounds: above 0 is > 0; below 5,000 is < 5000; 1 to 2,000 is BETWEEN 1 AND 2000."),
+    solution="rules = {\n"
+             "    'has_customer': 'customer_id BETWEEN 1 AND 2000',\n"
+             "    'valid_amount': 'total_amount > 0 AND total_amount < 5000',\n"
+             "    'known_status': \"status IN ('completed', 'shipped', 'returned', 'cancelled', 'pending')\",\n"
+             "    'known_channel': \"channel IN ('web', 'mobile', 'store')\",\n"
+             "    'has_date': 'order_date IS NOT NULL',\n"
+             "}\n"
+             "gate_duckdb(con, 'batch', rules, passed='orders_clean', quarantine='orders_quarantine')\n"
+             "quarantine = con.sql('SELECT * FROM orders_quarantine').df()",
+    explanation="Rules describe good rows; the gate treats a rule that is not TRUE (false or NULL) as broken, so "
+                "NULLs cannot slip between the two sides, and in = passed + quarantined always holds. Keeping "
+                "the names of the broken rules with each row tells the owner of the source what to fix.",
+    covers=("Q3.3", "D5"),
+)
+
+
+# --- 9. Choosing a tool ------------------------------------------------------------------------
+TOOLS = ("cron + spark-submit", "Airflow", "Luigi", "Dagster", "AWS Glue + Step Functions",
+         "Azure Data Factory", "Cloud Composer")
+SCENARIOS = {
+    "nightly_report": (("cron + spark-submit",),
+                       "one job, no dependencies, one engineer: a scheduler platform adds servers, upgrades and "
+                       "a learning curve for nothing; cron plus an alert on failure is enough"),
+    "platform_200_dags": (("Airflow", "Dagster"),
+                          "cross-team dependencies, backfills by date, SLAs and alerting at this scale need a "
+                          "real orchestrator you can run on your own Kubernetes"),
+    "assets_and_lineage": (("Dagster",),
+                           "declared data assets with lineage, freshness checks and rematerialising one table and "
+                           "its downstream are Dagster's model"),
+    "aws_serverless": (("AWS Glue + Step Functions",),
+                       "all-AWS, event-driven, nobody wants to run servers: managed ETL plus a managed state machine"),
+    "azure_many_sources": (("Azure Data Factory",),
+                           "copying from dozens of on-premises and SaaS sources with little code is what ADF's "
+                           "connectors and integration runtime are for"),
+    "gcp_existing_airflow": (("Cloud Composer",),
+                             "the DAGs already exist: managed Airflow keeps them and removes the operations work"),
+}
+
+TOOL_CHOICE = Design(
+    id="tool_choice",
+    prompt="Pick a tool for each scenario (a dict {scenario: tool}); the scenarios are described in the notebook.",
+    stages=tuple(SCENARIOS),
+    catalogue={s: TOOLS for s in SCENARIOS},
+    requirements=tuple(Requirement(s, (lambda d, s=s, ok=ok: d[s] in ok), why) for s, (ok, why) in SCENARIOS.items()),
+    points=1,
+    hints=("Start from what exists (a cloud, DAGs already written, a team's size) and what must be run by whom.",
+           "The simplest thing that meets the need wins: a one-job team does not need a platform.",
+           "Managed services map to clouds: Glue/Step Functions on AWS, Data Factory on Azure, Composer on GCP."),
+    solution="{'nightly_report': 'cron + spark-submit', 'platform_200_dags': 'Airflow',\n"
+             " 'assets_and_lineage': 'Dagster', 'aws_serverless': 'AWS Glue + Step Functions',\n"
+             " 'azure_many_sources': 'Azure Data Factory', 'gcp_existing_airflow': 'Cloud Composer'}",
+    explanation="Choose by the work's shape (dependencies, backfills, events), the team (who runs and debugs it), "
+                "and the platform already in place. Luigi still runs small Python batch chains but has no "
+                "scheduler of its own and little momentum; it is rarely the answer for new work.",
+    covers=("Q3.2", "D6"),
+)
+
+
+EXERCISES = [ETL_OR_ELT, ELT_MODEL_SQL, UPSERT_SQL, NEXT_INCREMENT, BACKFILL_PLAN, ONBOARD_METADATA, ONBOARD_OUTPUT,
+             QUARANTINE, TOOL_CHOICE]
