@@ -40,3 +40,17 @@ def test_spec_builds_nothing_at_import(module):
             "assert all(ex._cache is _UNSET for ex in spec.EXERCISES)\n"
             "assert 'pyspark.sql' not in sys.modules, 'Spark imported at import time'\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=paths.root())
+
+
+TOPICS = [m for m in SPECS if 1 <= int(m[2:4]) <= 17]  # topic notebooks, not 00 or the drills
+
+
+@pytest.mark.parametrize("module", TOPICS)
+def test_topic_notebook_meets_the_exercise_bar(module):
+    """At least six graded exercises over at least three answer kinds, each with hints, a solution,
+    an explanation and the question ids it covers."""
+    exercises = load_exercises(_notebook(module))
+    graded = [ex for ex in exercises.values() if ex.points > 0]
+    assert len(graded) >= 6 and len({ex.kind for ex in graded}) >= 3
+    for ex in graded:
+        assert ex.hints and ex.solution and ex.explanation and ex.covers, ex.id
