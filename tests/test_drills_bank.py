@@ -150,3 +150,12 @@ def test_resolver_fails_a_missing_anchor(tmp_path):
     assert curriculum.resolve("02-data-modeling#slowly-changing-dimensions-q2-2", tmp_path)[0] == "ok"
     assert curriculum.resolve("02-data-modeling#not-a-heading", tmp_path)[0] == "broken"
     assert curriculum.resolve("02-data-modeling#scd-types", tmp_path)[0] == "broken"
+
+
+def test_every_entry_link_to_a_notebook_section_resolves(entries):
+    """An entry whose topic notebook exists links to the section that demonstrates it."""
+    linked = [e for e in entries if e.notebook]
+    assert len(linked) >= 20
+    for entry in linked:
+        status, why = curriculum.resolve(entry.notebook, paths.root() / "solutions")
+        assert status == "ok", f"{entry.id}: {why}"
