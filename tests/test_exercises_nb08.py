@@ -7,34 +7,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.notebook import evaluate, load_exercises
+from exercise_helpers import ExerciseTester
 from grader.specs import nb08_data_quality as spec
 from grader.verdict import Status
 from labs.quality import anomalies, outliers, rules
 
 NOTEBOOK = "08-data-quality"
-EX = load_exercises(NOTEBOOK)
-
-
-def verdict(exercise_id, answer):
-    return evaluate(EX[exercise_id], answer)
-
-
-def incorrect(exercise_id, answer):
-    v = verdict(exercise_id, answer)
-    assert v.status is Status.INCORRECT, str(v)
-    return v
+T = ExerciseTester(NOTEBOOK)
+EX = T.exercises
+verdict, incorrect = T.verdict, T.incorrect
 
 
 # --- the spec itself -------------------------------------------------------------------------
 
 def test_spec_shape():
-    assert len(EX) >= 6 and len({ex.kind for ex in EX.values()}) >= 3
-    for ex in EX.values():
-        assert 2 <= len(ex.hints) <= 3, ex.id
-        assert ex.prompt and ex.solution and ex.explanation, ex.id
-        assert ex.covers and set(ex.covers) <= set(spec.COVERS), ex.id
-    assert {c for ex in EX.values() for c in ex.covers} == set(spec.COVERS)
+    T.assert_spec_shape(spec.COVERS)
 
 
 # --- dimension_match (design) ------------------------------------------------------------------

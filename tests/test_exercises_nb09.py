@@ -7,34 +7,21 @@ import hmac
 
 import pytest
 
-from grader.notebook import evaluate, load_exercises
+from exercise_helpers import ExerciseTester
 from grader.specs import nb09_governance_security as spec
 from grader.verdict import Status
 from labs.governance import masking
 
 NOTEBOOK = "09-governance-security"
-EX = load_exercises(NOTEBOOK)
+T = ExerciseTester(NOTEBOOK)
+EX = T.exercises
+verdict, incorrect = T.verdict, T.incorrect
 
 
-def verdict(exercise_id, answer):
-    return evaluate(EX[exercise_id], answer)
-
-
-def incorrect(exercise_id, answer):
-    v = verdict(exercise_id, answer)
-    assert v.status is Status.INCORRECT, str(v)
-    return v
-
-
-# --- the spec itself -----------------------------------------------------------------------------
+# --- the spec itself -------------------------------------------------------------------------
 
 def test_spec_shape():
-    assert len(EX) >= 6 and len({ex.kind for ex in EX.values()}) >= 3
-    for ex in EX.values():
-        assert 2 <= len(ex.hints) <= 3, ex.id
-        assert ex.prompt and ex.solution and ex.explanation, ex.id
-        assert ex.covers and set(ex.covers) <= set(spec.COVERS), ex.id
-    assert {c for ex in EX.values() for c in ex.covers} == set(spec.COVERS)
+    T.assert_spec_shape(spec.COVERS)
 
 
 def test_stubs_are_not_attempted():
