@@ -6,8 +6,11 @@
 setup:
 	@bash scripts/setup.sh
 
+# JupyterLab refuses to run as root unless asked (containers often run as root)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	.venv/bin/jupyter lab notebooks/00-start-here.ipynb
+	.venv/bin/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
 
 test: setup
 	.venv/bin/python -m pytest
