@@ -49,10 +49,12 @@ def cases(rows: int):
 
     frame = orders(rows)
     con = duckdb.connect()
+    # the learner's data lives in DuckDB, as it does in the labs (read from Parquet into a table)
     con.register("orders_df", frame)
+    con.execute("CREATE TABLE orders AS SELECT * FROM orders_df")
     # the learner's answer comes out of DuckDB in another row order, with its own dtypes
-    table_answer = con.sql("SELECT * FROM orders_df ORDER BY total_amount DESC").df()
-    duck_relation = con.sql("SELECT * FROM orders_df ORDER BY customer_id")
+    table_answer = con.sql("SELECT * FROM orders ORDER BY total_amount DESC").df()
+    duck_relation = con.sql("SELECT * FROM orders ORDER BY customer_id")  # lazy: each check runs it
     reference = "SELECT order_id, status, total_amount * 1.2 AS gross FROM orders WHERE status <> 'cancelled'"
     learner_sql = ("SELECT order_id, status, total_amount + total_amount * 0.2 AS gross FROM orders "
                    "WHERE status IN ('completed', 'shipped')")

@@ -102,6 +102,12 @@ class Table(Exercise):
     def build_expected(self):
         return tables.to_frame(self.expected_fn())
 
+    def prepared_expected(self) -> tables.Prepared:
+        """The expected table in comparable form, built once: a check then only prepares the answer."""
+        if getattr(self, "_prepared", None) is None:
+            self._prepared = tables.Prepared.of(self.expected(), self.decimals)
+        return self._prepared
+
     def prepare(self, answer):
         try:
             frame = tables.to_frame(answer)
@@ -111,10 +117,13 @@ class Table(Exercise):
             raise LearnerError(f"Your table could not be computed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
         if len(frame) > self.max_rows:
             raise LearnerError(f"Your table has {len(frame):,} rows, far more than expected; check your joins and filters.")
+        index = frame.index
+        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+            return frame  # already numbered 0..n-1: no copy
         return frame.reset_index(drop=True)
 
     def find_problem(self, payload):
-        return tables.compare(payload, self.expected(), order_matters=self.order_matters,
+        return tables.compare(payload, self.prepared_expected(), order_matters=self.order_matters,
                               key=list(self.key) if self.key else None, decimals=self.decimals)
 
     def praise(self, payload):
@@ -145,12 +154,23 @@ class Sql(Exercise):
     kind = "sql"
 
     def build_expected(self):
-        return sqlc.run(self.reference, self._fixtures())
+        return sqlc.run(self.reference, self._database())
 
     def _fixtures(self):
         if not hasattr(self, "_fixture_cache"):
             self._fixture_cache = self.fixtures()
         return self._fixture_cache
+
+    def _database(self) -> sqlc.FixtureDatabase:
+        """The fixtures loaded once; every check queries them on a cursor of its own."""
+        if getattr(self, "_database_cache", None) is None:
+            self._database_cache = sqlc.FixtureDatabase(self._fixtures())
+        return self._database_cache
+
+    def prepared_expected(self) -> tables.Prepared:
+        if getattr(self, "_prepared", None) is None:
+            self._prepared = tables.Prepared.of(self.expected(), 6)
+        return self._prepared
 
     def prepare(self, answer):
         sqlc.parse(answer, self.dialect)  # a syntax error is reported in the learner's kernel at once
@@ -163,12 +183,12 @@ class Sql(Exercise):
             broken = [rule.message for rule in self.rules if not rule.test(tree)]
             if broken:
                 return self.verdict(Status.INCORRECT, broken[0], broken[1:])
-            result = sqlc.run(sqlc.to_duckdb(payload, self.dialect), self._fixtures(), self.timeout_s)
+            result = sqlc.run(sqlc.to_duckdb(payload, self.dialect), self._database(), self.timeout_s)
         except NotAttempted:
             return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
         except LearnerError as exc:
             return self.verdict(Status.ERROR, exc.message, exc.details)
-        problem = tables.compare(result, self.expected(), order_matters=self.order_matters)
+        problem = tables.compare(result, self.prepared_expected(), order_matters=self.order_matters)
         if problem:
             return self.verdict(Status.INCORRECT, "Your query's result differs: " + problem.message, problem.details)
         return self.verdict(Status.CORRECT, f"Your query returns the right {len(result):,} rows.")

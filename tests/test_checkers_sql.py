@@ -64,3 +64,19 @@ def test_statements_other_than_queries_are_refused():
     with pytest.raises(LearnerError, match="Write one SELECT query"):
         sql.require_query(sql.parse("copy (select 1) to 'out.csv'"))
     sql.require_query(sql.parse("with t as (select 1 as x) select x from t union all select 2"))
+
+
+def test_fixture_database_is_loaded_once_and_serves_many_checks(tmp_path):
+    fixtures = {"t": pd.DataFrame({"x": [1, 2, 3]})}
+    db = sql.FixtureDatabase(fixtures)
+    try:
+        fixtures["t"].loc[0, "x"] = 100  # the database holds its own copy
+        assert sql.run("select sum(x) as s from t", db)["s"].tolist() == [6]
+        with pytest.raises(LearnerError, match="was stopped"):
+            sql.run("select count(*) from range(100000000000) a, range(100000000) b", db, timeout=0.5)
+        # a stopped query leaves the database usable, and the sandbox still holds
+        assert sql.run("select count(*) as n from t", db)["n"].tolist() == [3]
+        with pytest.raises(LearnerError):
+            sql.run(f"select * from read_csv('{tmp_path / 'x.csv'}')", db)
+    finally:
+        db.close()

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.checkers.tables import compare, to_frame
+from grader.checkers.tables import Prepared, compare, to_frame
 from grader.errors import NotAttempted, WrongAnswerType
 from labs import engines
 
@@ -93,3 +93,48 @@ def test_large_tables_compare(expected):
     assert compare(shuffled, big) is None
     problem = compare(shuffled.iloc[5:], big)
     assert problem.message.startswith("Your table has 99,995 rows") or "5 rows are missing" in problem.message
+
+
+def test_missing_text_is_one_value_whether_none_or_nan():
+    exp = pd.DataFrame({"city": ["Oslo", None] * 1000})
+    ans = pd.DataFrame({"city": ["Oslo", np.nan] * 1000})
+    assert compare(ans, exp) is None
+
+
+def test_many_and_few_distinct_strings_hash_alike():
+    # the expected side has thousands of distinct names, the answer only a few: hashed two ways
+    names = [f"name{i}" for i in range(2000)] + [None]
+    exp = pd.DataFrame({"name": names})
+    assert compare(exp.iloc[::-1], exp) is None
+    few = pd.DataFrame({"name": ["a", "b", None] * 700})
+    assert compare(few.iloc[::-1], few) is None
+    assert "missing" in compare(few.iloc[1:], few).message
+
+
+def test_values_swapped_between_columns_do_not_match():
+    exp = pd.DataFrame({"a": [1, 2], "b": [2, 1]})
+    ans = pd.DataFrame({"a": [1, 2], "b": [1, 2]})
+    assert compare(ans, exp).message == "2 rows are missing; 2 rows should not be there."
+
+
+def test_all_null_column_compares_as_the_kind_expected():
+    exp = pd.DataFrame({"k": [1, 2], "v": [np.nan, np.nan]})
+    ans = pd.DataFrame({"k": [2, 1], "v": [None, None]})
+    assert compare(ans, exp) is None
+
+
+def test_prepared_expected_is_reused_and_agrees_with_the_frame(expected):
+    prepared = Prepared.of(expected, decimals=6)
+    answer = expected.iloc[[1, 2, 0]]
+    assert compare(answer, prepared) is None
+    assert compare(answer, prepared) is None  # a second check reuses the hashes
+    assert compare(answer.iloc[:2], prepared).message == compare(answer.iloc[:2], expected).message
+    # asked for another precision, the prepared table is rebuilt rather than misused
+    assert compare(answer.assign(total=answer["total"] + 0.004), prepared, decimals=2) is None
+
+
+def test_answer_is_not_copied_or_changed(expected):
+    answer = expected.rename(columns=str.upper)
+    before = answer.copy()
+    compare(answer, expected)
+    pd.testing.assert_frame_equal(answer, before)

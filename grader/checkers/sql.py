@@ -108,26 +108,39 @@ def require_query(tree: exp.Expression) -> None:
         raise LearnerError(f"Write one SELECT query (a {tree.key.upper()} statement is not an answer here).")
 
 
-def run(sql: str, fixtures: dict, timeout: float = 10.0):
-    """Run ``sql`` on a fresh DuckDB holding ``fixtures`` ({table name: DataFrame}); a pandas result.
+class FixtureDatabase:
+    """An exercise's fixture tables, loaded into DuckDB once and locked for reading.
 
-    A query still running after ``timeout`` seconds is interrupted and reported as the learner's error.
+    Loading fixtures costs more than most answers' queries, so an exercise keeps one of these
+    and every check runs on a fresh cursor of it. Only read-only queries may run here (the
+    ``Sql`` kind refuses anything else before it gets this far).
+
+        >>> import pandas as pd
+        >>> db = FixtureDatabase({"t": pd.DataFrame({"a": [1, 2]})})
+        >>> db.query("select sum(a) as s from t")["s"].tolist()
+        [3.0]
+        >>> db.close()
     """
-    from labs.engines import duckdb
 
-    con = duckdb()
-    try:
+    def __init__(self, fixtures: dict):
+        from labs.engines import duckdb
+
+        self._con = duckdb()
         for name, frame in fixtures.items():
-            con.register(f"__{name}", frame)
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "__{name}"')
-            con.unregister(f"__{name}")
+            self._con.register(f"__{name}", frame)
+            self._con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "__{name}"')
+            self._con.unregister(f"__{name}")
         # the learner's query may read the fixtures and nothing else: no files, no ATTACH, no COPY
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        timer = threading.Timer(timeout, con.interrupt)
+        self._con.execute("SET enable_external_access = false")
+        self._con.execute("SET lock_configuration = true")
+
+    def query(self, sql: str, timeout: float = 10.0):
+        """The result of ``sql`` as a pandas DataFrame; after ``timeout`` seconds the query is stopped."""
+        cursor = self._con.cursor()
+        timer = threading.Timer(timeout, cursor.interrupt)
         timer.start()
         try:
-            return con.sql(sql).df()
+            return cursor.sql(sql).df()
         except Exception as exc:  # the learner's query failed in the engine
             if "interrupt" in str(exc).lower():
                 raise LearnerError(f"Your query ran for more than {timeout:g} s and was stopped.") from None
@@ -135,5 +148,23 @@ def run(sql: str, fixtures: dict, timeout: float = 10.0):
             raise LearnerError(f"Your query failed in DuckDB: {first_line}") from None
         finally:
             timer.cancel()
+            cursor.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def run(sql: str, fixtures, timeout: float = 10.0):
+    """Run ``sql`` against ``fixtures`` and return a pandas result.
+
+    ``fixtures`` is a ``FixtureDatabase`` to reuse, or {table name: DataFrame} for a fresh
+    database that is thrown away afterwards (for scripts that change the tables).
+    A query still running after ``timeout`` seconds is interrupted and reported as the learner's error.
+    """
+    if isinstance(fixtures, FixtureDatabase):
+        return fixtures.query(sql, timeout)
+    database = FixtureDatabase(fixtures)
+    try:
+        return database.query(sql, timeout)
     finally:
-        con.close()
+        database.close()
