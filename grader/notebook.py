@@ -159,6 +159,9 @@ def judge_exported(ex: Exercise, folder: Path) -> Verdict:
         payload = ex.load(folder)
     except Exception as exc:  # a damaged or forged export is the submission's problem
         return ex.verdict(Status.ERROR, f"The recorded answer could not be read ({describe(exc)}).")
+    # built outside the try below: a broken expected answer is the kit's fault, and must
+    # stop the grading loudly rather than give every learner a zero for it
+    ex.expected()
     try:
         return ex.judge(payload)
     except LearnerError as exc:

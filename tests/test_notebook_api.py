@@ -76,3 +76,21 @@ def test_forged_export_cannot_claim_correct(nb, monkeypatch, tmp_path):
     (tmp_path / "engine_choice" / "payload.json").write_text('{"verdict": "correct"')
     monkeypatch.delenv("GRADER_EXPORT_DIR")
     assert judge_exported(nb.exercises["engine_choice"], tmp_path / "engine_choice").status is Status.ERROR
+
+
+def test_a_broken_expected_answer_is_the_kits_fault_not_the_learners(tmp_path):
+    """Judging must not turn a bug in the exercise itself into an error verdict for the learner."""
+    import pandas as pd
+
+    from grader.kinds import Table
+
+    def broken():
+        raise FileNotFoundError("datasets/orders.parquet")
+
+    ex = Table(id="t", expected_fn=broken)
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "status.json").write_text('{"status": "prepared", "message": ""}')
+    ex.dump(pd.DataFrame({"a": [1]}), folder)
+    with pytest.raises(FileNotFoundError):
+        judge_exported(ex, folder)

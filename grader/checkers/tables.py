@@ -99,14 +99,23 @@ _NULL_HASH = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _hash_values(values: np.ndarray) -> np.ndarray:
-    """One hash per value; equal values hash equal on both sides, whichever way they were hashed."""
+    """One hash per value; None, NaN and NA are one missing value with one hash.
+
+        >>> a, b = _hash_values(np.array(["x", None, float("nan")], dtype=object))[1:]
+        >>> bool(a == b)
+        True
+    """
     if values.dtype != object:
         return pd.util.hash_array(values)
-    # few distinct strings (a status, a city): hash the distinct ones once, ~3x faster;
-    # many: hash each directly, ~5x faster than factorizing them first
-    few = len(values) > 1000 and len(set(values[:1000].tolist())) < 100
-    hashes = pd.util.hash_array(values, categorize=few)
-    hashes[pd.isna(values)] = _NULL_HASH  # None, NaN and NA are one missing value; the two ways differ on it
+    if len(values) > 1000 and len(set(values[:1000].tolist())) < 100:
+        # few distinct values (a status, a city): hash each distinct one once (~4x faster)
+        codes, uniques = pd.factorize(values)  # a missing value gets code -1
+        hashes = pd.util.hash_array(np.asarray(uniques, dtype=object), categorize=False)[codes]
+        hashes[codes < 0] = _NULL_HASH
+        return hashes
+    # many distinct values: hashing each directly is ~5x faster than factorizing first
+    hashes = pd.util.hash_array(values, categorize=False)
+    hashes[pd.isna(values)] = _NULL_HASH
     return hashes
 
 
