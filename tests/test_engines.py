@@ -15,6 +15,20 @@ def test_duckdb_has_progress_bar_off_and_utc():
     assert con.execute("select current_setting('TimeZone')").fetchone()[0] == "UTC"
 
 
+def test_duckdb_keeps_to_the_kernels_share_of_cores(monkeypatch):
+    monkeypatch.setenv("KIT_THREADS", "1")
+    assert engines.duckdb().execute("select current_setting('threads')").fetchone()[0] == 1
+    monkeypatch.delenv("KIT_THREADS")
+    assert engines.duckdb().execute("select current_setting('threads')").fetchone()[0] == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_a_bad_thread_count_is_one_clear_sentence(monkeypatch, value):
+    monkeypatch.setenv("KIT_THREADS", value)
+    with pytest.raises(ValueError, match="KIT_THREADS must be a whole number of cores"):
+        engines.duckdb()
+
+
 def test_sqlite_enforces_foreign_keys():
     db = engines.sqlite()
     db.execute("create table p (id integer primary key)")

@@ -57,6 +57,10 @@ def test_analyst_view_both_ways():
     assert v.message.startswith("Nothing leaks, but the result differs")
     v = incorrect("analyst_view", "SELECT * FROM orders o JOIN customers c USING (customer_id) WHERE c.tenant_id = 2")
     assert "instead of SELECT *" in v.message
+    # the view's DDL around the right SELECT is refused with a sentence, and changes no fixture
+    v = verdict("analyst_view", "CREATE VIEW analyst_orders AS " + REF_VIEW)
+    assert v.status is Status.ERROR and "Write one SELECT query" in v.message
+    assert verdict("analyst_view", REF_VIEW).correct
 
 
 # --- pseudonymise (function) -----------------------------------------------------------------------

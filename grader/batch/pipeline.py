@@ -45,15 +45,25 @@ def check_writable(out: Path) -> None:
         raise UsageError(f"Cannot write to the output folder {out}: {exc.strerror or exc}.") from None
 
 
+def kernel_threads(jobs: int, cores: int | None = None) -> int:
+    """The cores each of ``jobs`` kernels running at once may use: a fair share, at least one.
+
+        >>> kernel_threads(2, cores=2), kernel_threads(2, cores=8), kernel_threads(4, cores=2)
+        (1, 4, 1)
+    """
+    return max(1, (cores or os.cpu_count() or 1) // max(1, jobs))
+
+
 def _execute(sub: Submission, scratch: Path, limits: Limits, stop: threading.Event,
-             spark_remote: str | None) -> Outcome:
+             spark_remote: str | None, threads: int) -> Outcome:
     """Run one submission from a fresh working copy; any failure here is an outcome, never a crash."""
     try:
         work = scratch / "work"
         work.mkdir(parents=True)
         name = re.sub(r"[^\w.-]+", "_", sub.path.name) or "submission.ipynb"
         (work / name).write_bytes(sub.content)
-        env = {}
+        # kernels running side by side each keep to their share of the cores (DuckDB, Spark, Arrow)
+        env = {"KIT_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
         if not sub.spark_connect:
             env["SPARK_REMOTE"] = None  # the notebook asks for a Spark session of its own
         elif spark_remote:
@@ -153,7 +163,8 @@ def _run_all(todo, limits, jobs, store, ids, results, progress, total, spark_rem
                disable=not progress, dynamic_ncols=True)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(_execute, sub, scratch_root / str(i), limits, stop, spark_remote): (i, sub, k)
+        threads = kernel_threads(jobs)
+        futures = {pool.submit(_execute, sub, scratch_root / str(i), limits, stop, spark_remote, threads): (i, sub, k)
                    for i, (sub, k) in enumerate(todo)}
         for future in as_completed(futures):
             i, sub, k = futures[future]

@@ -99,10 +99,11 @@ class _ViewSql(Sql):
 
         try:
             tree = sqlc.parse(payload, self.dialect)
+            sqlc.require_query(tree)
             broken = [rule.message for rule in self.rules if not rule.test(tree)]
             if broken:
                 return self.verdict(Status.INCORRECT, broken[0], broken[1:])
-            result = sqlc.run(payload, self._fixtures(), self.timeout_s)
+            result = sqlc.run(payload, self._database(), self.timeout_s)
         except NotAttempted:
             return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
         except LearnerError as exc:
@@ -111,7 +112,7 @@ class _ViewSql(Sql):
         if leaks:
             return self.verdict(Status.INCORRECT, f"The analyst of tenant {ANALYST_TENANT} could see what they must "
                                 f"not: {leaks[0]}.", leaks[1:])
-        problem = tables.compare(result, self.expected())
+        problem = tables.compare(result, self.prepared_expected())
         if problem:
             return self.verdict(Status.INCORRECT, "Nothing leaks, but the result differs: " + problem.message,
                                 problem.details)
