@@ -5,6 +5,7 @@ Real kernels on tiny notebooks; each test costs a kernel start (a few seconds).
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import psutil
@@ -34,13 +35,18 @@ def points(scratch, outcome):
     return {r.exercise: r.points for r in judge_all("00-start-here", scratch / "export", outcome.reason)}
 
 
-def test_the_kernel_exports_answers_with_its_own_environment_and_skips_tagged_cells(tmp_path, monkeypatch):
+@pytest.mark.parametrize("fork_server", ["1", "0"], ids=["forked from the warm server", "a fresh Python"])
+def test_the_kernel_exports_answers_with_its_own_environment_and_skips_tagged_cells(tmp_path, monkeypatch,
+                                                                                     fork_server):
+    monkeypatch.setattr("grader.batch.launch._context", None)
+    monkeypatch.setenv("GRADER_FORKSERVER", fork_server)
     monkeypatch.setenv("GRADER_STRICT", "1")  # would raise on the unanswered exercises
     monkeypatch.setenv("SPARK_MASTER", "spark://elsewhere:7077")
     names = ("GRADER_EXPORT_DIR", "KIT_STATE_DIR", "GRADER_STRICT", "SPARK_REMOTE", "SPARK_MASTER")
     outcome, scratch = run(tmp_path, [
         START, ANSWER,
         f"import os, json\njson.dump({{k: os.environ.get(k) for k in {names}}}, open('env.json', 'w'))",
+        "json.dump({'sid': os.getsid(os.getppid()), 'cwd': os.getcwd()}, open('runner.json', 'w'))",
         "# skip-grading: a lab cell too slow for grading (it would start Spark)\nopen('skipped-cell-ran', 'w')",
         'nb.check("size_bucket", ...)',
     ], env={"SPARK_REMOTE": "sc://127.0.0.1:15002", "SPARK_MASTER": None}, cell_timeout=30, timeout=60)
@@ -51,6 +57,9 @@ def test_the_kernel_exports_answers_with_its_own_environment_and_skips_tagged_ce
     assert points(scratch, outcome)["engine_choice"] == 1
     assert not list((scratch / "state").glob("progress.json"))  # exporting records no progress
     assert not (scratch / "work" / "skipped-cell-ran").exists()
+    # the runner had a session of its own (Ctrl-C in the instructor's terminal does not reach it)
+    runner = json.loads((scratch / "work" / "runner.json").read_text())
+    assert runner["sid"] != os.getsid(0) and runner["cwd"] == str(scratch / "work")
 
 
 def test_a_cell_past_its_time_is_interrupted_and_the_next_cells_still_run(tmp_path):

@@ -21,8 +21,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,7 +29,8 @@ from pathlib import Path
 
 import psutil
 
-RUN_ONE = Path(__file__).with_name("run_one.py")
+from grader.batch import launch
+
 TAG = "GRADER_BATCH_RUN"
 POLL_S = 0.1  # memory is read ten times a second: a bomb overshoots by what it allocates in 0.1 s
 TREE_S = 0.5  # listing the tree reads all of /proc (a few ms): done less often than reading memory
@@ -179,14 +178,10 @@ def run_submission(notebook: Path, scratch: Path, limits: Limits,
     report, cell_file = scratch / "run.json", scratch / "cell.json"
     tag = uuid.uuid4().hex
     env = kernel_env(scratch / "export", scratch / "state", scratch / "runtime", tag, env)
-    cmd = [sys.executable, str(RUN_ONE), str(notebook), "--report", str(report),
-           "--cell-file", str(cell_file), "--cell-timeout", f"{limits.cell_timeout:g}"]
+    args = [str(notebook), "--report", str(report),
+            "--cell-file", str(cell_file), "--cell-timeout", f"{limits.cell_timeout:g}"]
     started = time.monotonic()
-    with open(scratch / "log.txt", "wb") as log:
-        # a session of its own: Ctrl-C in the instructor's terminal reaches the grader only,
-        # which then stops every child itself
-        child = subprocess.Popen(cmd, cwd=notebook.parent, env=env, stdin=subprocess.DEVNULL,
-                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    child = launch.start(args, notebook.parent, env, scratch / "log.txt")
     root = psutil.Process(child.pid)
     stopped, peak = None, 0.0
     procs, listed = [root], started
