@@ -19,9 +19,10 @@ Cells tagged ``skip-grading`` are not run: a lab cell that starts Spark costs a 
 submission (10 s or more) and no exercise needs it. A notebook tags such cells so that
 batch grading stays fast; a learner running the notebook is not affected by the tag.
 
-This file is run by path, not with ``-m``: ``-m`` would import the ``grader`` package
-first, and with it pandas, for nothing (about a second per submission). So it imports
-only the standard library, nbformat and nbclient.
+Usually the grader forks this runner from a warm server that has nbclient imported
+already (see ``launch``). Where it cannot, it runs this file by path, not with ``-m``:
+``-m`` would import the ``grader`` package first, and with it pandas, for nothing (about a
+second per submission). So it imports only the standard library, nbformat and nbclient.
 """
 from __future__ import annotations
 
