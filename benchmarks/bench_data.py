@@ -2,6 +2,7 @@
 
     python benchmarks/bench_data.py            # full: e-commerce at scale 1/5/20, 1e9 transactions
     python benchmarks/bench_data.py --quick    # e-commerce at 0.5/1/2, 1e8 transactions
+    python benchmarks/bench_data.py --only billion   # one group of cases: ecommerce, billion, compare
 
 Prints a table of figures; asserts nothing (timings belong here, not in tests).
 Every case runs in its own Python process, so its peak resident memory (RSS) is
@@ -172,6 +173,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--skip-spark", action="store_true", help="leave out the Spark comparison")
+    parser.add_argument("--only", choices=("ecommerce", "billion", "compare"),
+                        help="run one group of cases: generators, the 1e9 case study, or the 1e7 comparison")
     parser.add_argument("--case", nargs=2, help=argparse.SUPPRESS)  # internal: NAME JSON-ARGS
     args = parser.parse_args()
     if args.case:
@@ -189,31 +192,38 @@ def main() -> None:
               f"Python {sys.version.split()[0]}")
         print(f"{'case':<40}{'rows':>14}{'wall s':>9}{'CPU s':>8}{'rows/s':>13}{'peak RSS':>11}  notes")
 
-        for scale in scales:
+        wanted = lambda group: args.only in (None, group)  # noqa: E731
+        for scale in scales if wanted("ecommerce") else ():
             result = run_case("ecommerce", scale, workdir, env=env)
             row(f"ecommerce generate, scale {scale:g}", result["rows"], result,
                 "6 tables, partitions, JSON, CSV")
 
-        result = run_case("billion", many, workdir, env=env)
-        row("transactions: make + aggregate (DuckDB)", many, result,
-            f"{result['groups']:,} (day, merchant) groups; skew 1.1")
+        if wanted("billion"):
+            result = run_case("billion", many, workdir, env=env)
+            row("transactions: make + aggregate (DuckDB)", many, result,
+                f"{result['groups']:,} (day, merchant) groups; skew 1.1")
 
-        parquet = str(Path(workdir) / "txn-1e7.parquet")
-        result = run_case("write", compare_rows, parquet, env=env)
-        row("transactions.write, one Parquet file", compare_rows, result,
-            f"{Path(parquet).stat().st_size / 2**20:,.0f} MB on disk")
-        base = run_case("duckdb", parquet, env=env)
-        row("read Parquet + aggregate: DuckDB", compare_rows, base, f"{base['groups']:,} groups")
-        result = run_case("pandas", parquet, env=env)
-        row("read Parquet + aggregate: pandas", compare_rows, result, ratio(result, base))
-        if not args.skip_spark:
-            result = run_case("spark", parquet, env=env)
-            row("read Parquet + aggregate: Spark local", compare_rows, result,
-                f"{ratio(result, base)} (warm run; first {result['first_run']:.1f} s, session start "
-                f"{result['startup']:.1f} s; RSS of the Python driver only)")
+        if wanted("compare"):
+            compare(compare_rows, workdir, env, args.skip_spark)
         after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average {after:.1f} at the end")
 
+
+def compare(compare_rows: int, workdir: str, env: dict, skip_spark: bool) -> None:
+    """The same aggregate over one Parquet file in DuckDB, pandas and Spark local, as ratios."""
+    parquet = str(Path(workdir) / "txn-1e7.parquet")
+    result = run_case("write", compare_rows, parquet, env=env)
+    row("transactions.write, one Parquet file", compare_rows, result,
+        f"{Path(parquet).stat().st_size / 2**20:,.0f} MB on disk")
+    base = run_case("duckdb", parquet, env=env)
+    row("read Parquet + aggregate: DuckDB", compare_rows, base, f"{base['groups']:,} groups")
+    result = run_case("pandas", parquet, env=env)
+    row("read Parquet + aggregate: pandas", compare_rows, result, ratio(result, base))
+    if not skip_spark:
+        result = run_case("spark", parquet, env=env)
+        row("read Parquet + aggregate: Spark local", compare_rows, result,
+            f"{ratio(result, base)} (warm run; first {result['first_run']:.1f} s, session start "
+            f"{result['startup']:.1f} s; RSS of the Python driver only)")
 
 if __name__ == "__main__":
     main()
