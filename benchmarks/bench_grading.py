@@ -52,7 +52,7 @@ def execute_raw(path: Path) -> float:
     os.environ["KIT_STATE_DIR"] = str(work / "state")
     started = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+                   extra_arguments=["--IPKernelApp.capture_fd_output=False", "--IPKernelApp.log_level=ERROR"],
                    skip_cells_with_tag=SKIP_TAG,  # the same cells as grading runs
                    resources={"metadata": {"path": str(work)}}).execute()
     elapsed = time.perf_counter() - started

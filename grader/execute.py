@@ -13,7 +13,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
+# log_level=ERROR: the kernel's start-up warnings (such as "running over TCP without
+# encryption" on a local machine) are noise to a learner and in CI logs
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False", "--IPKernelApp.log_level=ERROR"]
 
 
 def execute(path: Path, timeout: int = 600, env: dict | None = None) -> nbformat.NotebookNode:

@@ -34,8 +34,10 @@ from pathlib import Path
 
 # The kernel does not copy the JVM's stderr into outputs (they are dropped anyway, and the
 # copying thread costs time); history off: learners' code stays out of the instructor's
-# IPython history, and parallel kernels do not fight over its SQLite lock.
-KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False", "--HistoryManager.enabled=False"]
+# IPython history, and parallel kernels do not fight over its SQLite lock. Kernel warnings
+# off: the run's log should end with what went wrong, not with start-up notices.
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False", "--HistoryManager.enabled=False",
+               "--IPKernelApp.log_level=ERROR"]
 MAX_TEXT = 300  # characters of an error message worth keeping
 SKIP_TAG = "skip-grading"
 
