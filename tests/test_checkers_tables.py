@@ -138,3 +138,9 @@ def test_answer_is_not_copied_or_changed(expected):
     before = answer.copy()
     compare(answer, expected)
     pd.testing.assert_frame_equal(answer, before)
+
+
+def test_columns_differing_only_in_case_are_named(expected):
+    answer = expected.assign(TOTAL=expected["total"])
+    assert compare(answer, expected).message == \
+        "Your table has columns whose names differ only in case: TOTAL, total."

@@ -225,6 +225,9 @@ def compare(
         lower_expected = {str(c).lower(): c for c in expected_columns}
         names = {c: lower_expected.get(str(c).lower(), c) for c in actual.columns}
     given = {names[c]: c for c in actual.columns}
+    if len(given) < len(actual.columns):
+        clash = sorted({str(c) for c in actual.columns if list(names.values()).count(names[c]) > 1})
+        return Problem(f"Your table has columns whose names differ only in case: {', '.join(clash)}.")
     missing = [c for c in expected_columns if c not in given]
     extra = [names[c] for c in actual.columns if names[c] not in expected.columns]
     if missing or extra:
