@@ -16,12 +16,13 @@ Prints figures and ratios; asserts nothing (timings on shared machines are noisy
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+
+from _timing import median_time  # a sibling file: scripts here run by path
 
 WEEK = "txn_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'"
 WEEK_TS = "ts >= TIMESTAMPTZ '2024-03-01 00:00:00+00' AND ts < TIMESTAMPTZ '2024-03-08 00:00:00+00'"
@@ -30,13 +31,7 @@ WEEK_TS_SPARK = "ts >= '2024-03-01' AND ts < '2024-03-08'"
 
 def timed(fn, repeat: int = 5) -> float:
     """Median seconds of ``repeat`` calls, after one warm-up call."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+    return median_time(fn, repeat, warmup=1)[0]
 
 
 def moved_keys() -> None:

@@ -13,22 +13,12 @@ Prints, as figures (no assertions):
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 from grader.notebook import evaluate, load_exercises
 from labs.replication import Cluster, RandomClients, TooHard, check, simulate
 from labs.replication.scenarios import lsn_router
 
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time in seconds over ``repeat`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+from _timing import median_time  # a sibling file: scripts here run by path
 
 
 def clients(n: int, think=(0.0, 20.0), duration=2000.0) -> RandomClients:
@@ -46,7 +36,7 @@ def bench_simulator(repeat: int) -> None:
     }
     print(f"  {'design':40} {'ops':>7} {'events':>8} {'seconds':>8} {'ops/s':>9} {'events/s':>10}")
     for name, cluster in designs.items():
-        seconds, runs = timed(lambda: [simulate(cluster, clients(3), seed) for seed in range(10)], repeat)
+        seconds, runs = median_time(lambda: [simulate(cluster, clients(3), seed) for seed in range(10)], repeat)
         ops = sum(len(r.history) for r in runs)
         events = sum(r.events for r in runs)
         print(f"  {name:40} {ops:7,} {events:8,} {seconds:8.3f} {ops / seconds:9,.0f} {events / seconds:10,.0f}")
@@ -63,7 +53,7 @@ def bench_checker(repeat: int) -> None:
         for n in (3, 6, 9, 12, 24):
             history = simulate(cluster, clients(n, think=(0.0, 5.0), duration=1000.0), 0).history
             try:
-                seconds, result = timed(lambda: check(history, max_steps=MAX_STEPS), repeat)
+                seconds, result = median_time(lambda: check(history, max_steps=MAX_STEPS), repeat)
             except TooHard:
                 print(f"  {label:38} {n:7} {len(history):6,} {'gave up':>8}  (more than {MAX_STEPS:,} search steps)")
                 continue
@@ -83,7 +73,7 @@ def bench_checks(repeat: int) -> None:
     for label, fn in (("quorum_rw (100 seeded runs)", design),
                       ("read_your_writes_router (20 runs, forked)", lambda: evaluate(exercises["read_your_writes_router"], lsn_router)),
                       ("linearizable_histories (a choice)", lambda: evaluate(exercises["linearizable_histories"], {"A", "D"}))):
-        seconds, verdict = timed(fn, repeat)
+        seconds, verdict = median_time(fn, repeat)
         print(f"  {label:45} {seconds:7.3f} s  ({verdict.status.value})")
 
 

@@ -18,18 +18,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import statistics
-import time
 
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median wall time in seconds over ``repeat`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+from _timing import median_time  # a sibling file: scripts here run by path
 
 
 def main(argv=None) -> None:
@@ -48,22 +38,22 @@ def main(argv=None) -> None:
     store = crypto.EnvelopeStore(crypto.Keyring.generate("k1"))
     blob = os.urandom(1_000_000)
     n = 50
-    t, _ = timed(lambda: [store.put(f"p{i}", blob) for i in range(n)], args.repeat)
+    t, _ = median_time(lambda: [store.put(f"p{i}", blob) for i in range(n)], args.repeat)
     print(f"envelope put of 1 MB partitions: {n / t:,.0f} per s (a fresh data key and wrap each)")
-    t, _ = timed(lambda: [store.get(f"p{i}") for i in range(n)], args.repeat)
+    t, _ = median_time(lambda: [store.get(f"p{i}") for i in range(n)], args.repeat)
     print(f"envelope get of 1 MB partitions: {n / t:,.0f} per s")
-    t, stats = timed(lambda: store.rotate(crypto.Keyring.generate("k2")), 1)
+    t, stats = median_time(lambda: store.rotate(crypto.Keyring.generate("k2")), 1)
     print(f"rotation of {stats['partitions']} partitions: {stats['key_bytes_rewritten']:,} key bytes in "
           f"{t * 1000:.1f} ms; re-encrypting instead would rewrite {crypto.reencrypt_cost(store):,} bytes")
 
     print("\n== pseudonyms and tokens")
     emails = [f"user{i}@example.com" for i in range(100_000)]
-    t_h, _ = timed(lambda: [masking.pseudonym(e, b"key") for e in emails], args.repeat)
-    t_s, _ = timed(lambda: [hashlib.sha256(e.encode()).hexdigest() for e in emails], args.repeat)
+    t_h, _ = median_time(lambda: [masking.pseudonym(e, b"key") for e in emails], args.repeat)
+    t_s, _ = median_time(lambda: [hashlib.sha256(e.encode()).hexdigest() for e in emails], args.repeat)
     print(f"HMAC-SHA256 pseudonyms: {len(emails) / t_h:,.0f} per s; plain SHA-256: {len(emails) / t_s:,.0f} per s "
           f"(the key costs {t_h / t_s:.1f}x, and a dictionary attack is no slower on the plain hash)")
     vault = masking.TokenVault(duckdb(), seed=1)
-    t, _ = timed(lambda: vault.tokenize(emails[:20_000]), 1)
+    t, _ = median_time(lambda: vault.tokenize(emails[:20_000]), 1)
     print(f"token vault: 20,000 new tokens in {t:.2f} s ({20_000 / t:,.0f} per s)")
 
     print("\n== the cost of a policy (DuckDB, 20,000 orders)")
@@ -71,31 +61,31 @@ def main(argv=None) -> None:
     access.load_shop(con, customers=2_000, orders=20_000)
     layer = access.install(con)
     q = "SELECT count(*), sum(total_amount) FROM {} WHERE status = 'delivered'"
-    t_raw, _ = timed(lambda: con.execute(q.format("main.orders")).fetchall(), args.repeat * 5)
-    t_view, _ = timed(lambda: layer.query("analyst", q.format("orders")), args.repeat * 5)
+    t_raw, _ = median_time(lambda: con.execute(q.format("main.orders")).fetchall(), args.repeat * 5)
+    t_view, _ = median_time(lambda: layer.query("analyst", q.format("orders")), args.repeat * 5)
     print(f"raw table {t_raw * 1000:.2f} ms; through the analyst's view and access layer {t_view * 1000:.2f} ms "
           f"({t_view / t_raw:.1f}x: a join for the tenant filter, a sqlglot parse, a pandas result)")
     customers = con.execute("SELECT * FROM main.customers").df()
-    t, found = timed(lambda: access.scan(layer, customers), 1)
+    t, found = median_time(lambda: access.scan(layer, customers), 1)
     print(f"policy scan of {len(found)} role views: {t:.2f} s")
 
     print("\n== k-anonymity")
     people = masking.people(1_000)
-    t, table = timed(lambda: masking.frontier(people), 1)
+    t, table = median_time(lambda: masking.frontier(people), 1)
     print(f"frontier of {len(table)} schemes on {len(people):,} people: {t:.2f} s")
 
     print("\n== erasure")
     lake = duckdb()
-    t, _ = timed(lambda: erasure.fixture_db(lake), 1)
+    t, _ = median_time(lambda: erasure.fixture_db(lake), 1)
     print(f"fixture lake built in {t:.2f} s")
     who = erasure.identifiers(lake, 4)
-    t, _ = timed(lambda: erasure.traces(lake, who), args.repeat)
+    t, _ = median_time(lambda: erasure.traces(lake, who), args.repeat)
     print(f"traces() over every column of every table: {t * 1000:.0f} ms")
-    t, _ = timed(lambda: erasure.erase(lake, 4), 1)
+    t, _ = median_time(lambda: erasure.erase(lake, 4), 1)
     print(f"erase one customer (9 tables, one transaction): {t * 1000:.0f} ms")
 
     print("\n== lineage")
-    t, e = timed(lambda: lineage.edges(lineage.SHOP_PIPELINE, lineage.SHOP_SCHEMA), args.repeat)
+    t, e = median_time(lambda: lineage.edges(lineage.SHOP_PIPELINE, lineage.SHOP_SCHEMA), args.repeat)
     print(f"column lineage of a 4-model pipeline: {len(e)} edges in {t * 1000:.0f} ms")
 
     print("\n== the slowest checks of notebook 09")
@@ -105,7 +95,7 @@ def main(argv=None) -> None:
     ex = load_exercises("09-governance-security")
     for ex_id, answer in (("analyst_view", spec.ANALYST_VIEW_REFERENCE), ("k_anonymity", spec.generalise_reference),
                           ("erase_subject", spec.erase_reference), ("clean_lineage", spec.CLEAN_VIEW_REFERENCE)):
-        t, v = timed(lambda: evaluate(ex[ex_id], answer), 1)
+        t, v = median_time(lambda: evaluate(ex[ex_id], answer), 1)
         print(f"{ex_id}: {t:.2f} s ({v.status.value})")
 
 

@@ -89,8 +89,18 @@ class Exercise:
 
 
 # -------------------------------------------------------------------------------------
+class _TableResult:
+    """For kinds whose expected answer is a table (``Table``, ``Sql``); needs ``decimals``."""
+
+    def prepared_expected(self) -> tables.Prepared:
+        """The expected table in comparable form, built once: a check then only prepares the answer."""
+        if getattr(self, "_prepared", None) is None:
+            self._prepared = tables.Prepared.of(self.expected(), self.decimals)
+        return self._prepared
+
+
 @dataclass(kw_only=True)
-class Table(Exercise):
+class Table(_TableResult, Exercise):
     """A table answer (pandas, Spark or DuckDB), compared as a multiset of rows by default."""
     expected_fn: Callable[[], Any]
     order_matters: bool = False
@@ -101,12 +111,6 @@ class Table(Exercise):
 
     def build_expected(self):
         return tables.to_frame(self.expected_fn())
-
-    def prepared_expected(self) -> tables.Prepared:
-        """The expected table in comparable form, built once: a check then only prepares the answer."""
-        if getattr(self, "_prepared", None) is None:
-            self._prepared = tables.Prepared.of(self.expected(), self.decimals)
-        return self._prepared
 
     def prepare(self, answer):
         try:
@@ -138,7 +142,7 @@ class Table(Exercise):
 
 # -------------------------------------------------------------------------------------
 @dataclass(kw_only=True)
-class Sql(Exercise):
+class Sql(_TableResult, Exercise):
     """A SQL answer, run on DuckDB against fixture tables and compared by result.
 
     ``fixtures`` builds {table name: DataFrame}; ``reference`` is the reference query;
@@ -150,6 +154,7 @@ class Sql(Exercise):
     rules: tuple = ()
     dialect: str = "duckdb"
     order_matters: bool = False
+    decimals: int = 6
     timeout_s: float = 10.0
     kind = "sql"
 
@@ -167,11 +172,6 @@ class Sql(Exercise):
             self._database_cache = sqlc.FixtureDatabase(self._fixtures())
         return self._database_cache
 
-    def prepared_expected(self) -> tables.Prepared:
-        if getattr(self, "_prepared", None) is None:
-            self._prepared = tables.Prepared.of(self.expected(), 6)
-        return self._prepared
-
     def prepare(self, answer):
         sqlc.parse(answer, self.dialect)  # a syntax error is reported in the learner's kernel at once
         return answer
@@ -188,7 +188,12 @@ class Sql(Exercise):
             return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
         except LearnerError as exc:
             return self.verdict(Status.ERROR, exc.message, exc.details)
-        problem = tables.compare(result, self.prepared_expected(), order_matters=self.order_matters)
+        return self.judge_result(result)
+
+    def judge_result(self, result) -> Verdict:
+        """The verdict on the rows the query returned; a spec may look at them first (override)."""
+        problem = tables.compare(result, self.prepared_expected(), order_matters=self.order_matters,
+                                 decimals=self.decimals)
         if problem:
             return self.verdict(Status.INCORRECT, "Your query's result differs: " + problem.message, problem.details)
         return self.verdict(Status.CORRECT, f"Your query returns the right {len(result):,} rows.")

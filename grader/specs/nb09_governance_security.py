@@ -94,20 +94,9 @@ WHERE c.tenant_id = 2
 class _ViewSql(Sql):
     """A Sql answer that is first scanned for what the role must not see, then compared."""
 
-    def judge(self, payload):
+    def judge_result(self, result):
         from labs.governance.access import find_leaks
 
-        try:
-            tree = sqlc.parse(payload, self.dialect)
-            sqlc.require_query(tree)
-            broken = [rule.message for rule in self.rules if not rule.test(tree)]
-            if broken:
-                return self.verdict(Status.INCORRECT, broken[0], broken[1:])
-            result = sqlc.run(payload, self._database(), self.timeout_s)
-        except NotAttempted:
-            return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
-        except LearnerError as exc:
-            return self.verdict(Status.ERROR, exc.message, exc.details)
         leaks = find_leaks(result, self._fixtures()["customers"], ANALYST_TENANT)
         if leaks:
             return self.verdict(Status.INCORRECT, f"The analyst of tenant {ANALYST_TENANT} could see what they must "
