@@ -262,10 +262,18 @@ def test_transactions_sql_is_deterministic_and_seeded():
     assert [row[0] for row in one] == list(range(1, 3_001))
     # Split across threads or not, sliced or not: the same rows.
     big = 1_200_000
-    whole = f"select sum(hash(txn_id, merchant_id, customer_id, amount, status)) from ({{}})"
+    whole = ("select sum(hash(txn_id, ts, txn_date, merchant_id, customer_id, amount, status))"
+             " from ({})")
     serial = con.execute(whole.format(transactions.sql(big, seed=9, parallel=False))).fetchone()
     threaded = con.execute(whole.format(transactions.sql(big, seed=9))).fetchone()
     assert serial == threaded
+    # The threaded rows come one range() per day: each day must start at the same row.
+    first_of_day = "select min(txn_id) from ({}) group by txn_date order by 1"
+    days = con.execute(first_of_day.format(transactions.sql(big, seed=9, parallel=False))).fetchall()
+    assert [row[0] - 1 for row in days] == transactions._day_starts(big)[:-1]
+    sliced = {"start": 100_123, "stop": 1_150_456}  # over PARALLEL_FROM rows: cut by day
+    assert (con.execute(whole.format(transactions.sql(big, seed=9, parallel=False, **sliced))).fetchone()
+            == con.execute(whole.format(transactions.sql(big, seed=9, **sliced))).fetchone())
     tail = con.execute(f"{transactions.sql(3_000, seed=9, start=2_000)} order by txn_id").fetchall()
     assert tail == one[2_000:]
 

@@ -68,8 +68,8 @@ COLUMNS = ("txn_id", "ts", "txn_date", "merchant_id", "customer_id", "amount",
 # One stream per column that needs randomness; the number is part of the key, so
 # adding a stream later never changes the existing columns.
 STREAMS = {"r_merchant": 0, "r_customer": 1, "r_amount": 2, "r_misc": 3}
-# Above this many rows the range is split so every DuckDB thread gets a share:
-# a single range() is read by one thread only.
+# Above this many rows (in parallel mode) each day gets its own range(), cut into
+# pieces of at most 1/BRANCHES of the rows: a single range() is read by one thread.
 PARALLEL_FROM = 1_000_000
 BRANCHES = 16
 # The data set written by labs.data.generate("transactions", scale):
@@ -123,11 +123,11 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
 
     keys = {name: stream_key(seed, number) for name, number in STREAMS.items()}
     stages = sql_stages("txn_id", keys)
-    ctes = [f"txn_rows AS (\n    {_row_source(start, stop, parallel)}\n)"]
+    ctes = [f"txn_rows AS (\n    {_row_source(start, stop, n_rows, parallel)}\n)"]
     previous = "txn_rows"
     for number, select_list in enumerate(stages, start=1):
         name = "mixed" if number == len(stages) else f"mix{number}"
-        ctes.append(f"{name} AS (SELECT txn_id, {select_list} FROM {previous})")
+        ctes.append(f"{name} AS (SELECT txn_id, day_no, {select_list} FROM {previous})")
         previous = name
     base, merchant = _merchant_sql(n_merchants, skew)
     if base:
@@ -141,8 +141,7 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
     fraud = "(r_misc >> 20) < 8"
     # Float literals are typed DOUBLE on purpose: DuckDB reads `1.5` as a DECIMAL,
     # and DECIMAL arithmetic on a billion rows is many times slower.
-    step = _dbl(YEAR_MICROS / n_rows if n_rows else 0.0)
-    micros = f"({START_MICROS} + CAST(floor((txn_id - 1) * {step}) AS BIGINT))"
+    micros = f"({START_MICROS} + {_offset_micros('txn_id', n_rows)})"
     # Irwin-Hall: the sum of three 10-bit uniforms is close to a normal curve.
     normal = ("(((r_amount & 1023) + ((r_amount >> 10) & 1023) + ((r_amount >> 20) & 1023))"
               f" / {_dbl(1024.0)} - {_dbl(1.5)} + {_dbl(1.5 / 1024)})")
@@ -152,7 +151,7 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
         "    txn_id,\n"
         # Built from epoch microseconds: exact, fast, and independent of the session time zone.
         f"    to_timestamp({micros} / {_dbl(1e6)}) AS ts,\n"
-        f"    CAST(DATE '1970-01-01' + CAST({micros} // {DAY_MICROS} AS INTEGER) AS DATE) AS txn_date,\n"
+        "    DATE '2024-01-01' + day_no AS txn_date,\n"
         f"    {merchant} AS merchant_id,\n"
         f"    CAST(1 + r_customer % {n_customers} AS BIGINT) AS customer_id,\n"
         # Casting a DOUBLE to DECIMAL rounds to the nearest cent (faster than round()).
@@ -296,15 +295,60 @@ def copy_to_parquet(query: str, path, partition_by=None, con=None) -> Path:
     return path
 
 
-def _row_source(start: int, stop: int, parallel: bool) -> str:
-    # txn_id runs start+1 .. stop. range() is read by a single thread, so big
-    # tables are cut into BRANCHES ranges glued with UNION ALL.
+def _row_source(start: int, stop: int, n_rows: int, parallel: bool) -> str:
+    """Rows ``txn_id`` start+1 .. stop with ``day_no``, their day of 2024 (0-365).
+
+    In parallel mode every day is its own ``range()``, glued with UNION ALL, and
+    ``day_no`` is a constant of its branch. That does two jobs: a range() is read
+    by one thread only, so many branches keep every thread busy; and a constant
+    costs nothing per row and tells DuckDB the exact range of ``txn_date``, which
+    lets a group-by on it use a perfect hash table. Days longer than a fair share
+    of the rows are cut further. The serial mode computes the day from the
+    timestamp instead; ``_day_starts`` makes sure both give the same day.
+    """
     count = stop - start
-    branches = BRANCHES if parallel and count >= PARALLEL_FROM else 1
-    bounds = [start + count * k // branches for k in range(branches + 1)]
-    parts = [f"SELECT range AS txn_id FROM range({lo + 1}, {hi + 1})"
-             for lo, hi in zip(bounds, bounds[1:])]
+    if not (parallel and count >= PARALLEL_FROM):
+        day = f"CAST({_offset_micros('range', n_rows)} // {DAY_MICROS} AS INTEGER)"
+        return f"SELECT range AS txn_id, {day} AS day_no FROM range({start + 1}, {stop + 1})"
+    piece = -(-count // BRANCHES)
+    starts = _day_starts(n_rows)
+    parts = []
+    for day, (first, last) in enumerate(zip(starts, starts[1:])):
+        lo, hi = max(first, start), min(last, stop)
+        for cut in range(lo, hi, piece):
+            parts.append(f"SELECT range AS txn_id, {day} AS day_no"
+                         f" FROM range({cut + 1}, {min(cut + piece, hi) + 1})")
     return "\n    UNION ALL ".join(parts)
+
+
+def _offset_micros(txn_id: str, n_rows: int) -> str:
+    """Microseconds from 2024-01-01 to the row's ``ts``: rows are spread evenly over the year."""
+    step = YEAR_MICROS / n_rows if n_rows else 0.0
+    return f"CAST(floor(({txn_id} - 1) * {_dbl(step)}) AS BIGINT)"
+
+
+def _day_starts(n_rows: int) -> list[int]:
+    """How many rows come before each day of 2024, and ``n_rows`` at the end (367 numbers).
+
+    Row ``i`` is on day ``d`` when ``floor((i - 1) * step) // DAY_MICROS == d``.
+    Python floats are the same IEEE doubles as DuckDB's, so the first row of a
+    day is found exactly: the smallest ``k = i - 1`` with ``k * step >= d * DAY_MICROS``.
+
+        >>> starts = _day_starts(366_000)
+        >>> len(starts), starts[:3], starts[-1]
+        (367, [0, 1000, 2000], 366000)
+    """
+    step = YEAR_MICROS / n_rows if n_rows else 0.0
+    starts = []
+    for day in range(366):
+        edge = day * DAY_MICROS
+        k = min(n_rows, int(edge / step)) if step else 0
+        while k > 0 and (k - 1) * step >= edge:
+            k -= 1
+        while k < n_rows and k * step < edge:
+            k += 1
+        starts.append(k)
+    return starts + [n_rows]
 
 
 def _merchant_sql(n_merchants: int, skew) -> tuple[str | None, str]:
