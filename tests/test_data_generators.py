@@ -290,6 +290,34 @@ def test_sql_hash_matches_the_python_hash():
     assert (from_sql.astype(np.uint64) == mix32_array(np.arange(1, 2001) ^ key)).all()
 
 
+def test_duckdb_hash_is_the_pinned_murmur64():
+    # Transactions take their random bits from DuckDB's hash(); if a DuckDB release
+    # changed it, every generated table would change. This is the alarm.
+    from labs.data._hash import murmur64
+
+    values = np.concatenate([np.arange(0, 5_000), np.arange(2**32 - 2_500, 2**32 + 2_500),
+                             np.array([2**62 + 12_345, 2**63 - 1])]).astype(np.int64)
+    con = duckdb()
+    con.register("v", pd.DataFrame({"x": values}))
+    from_sql = con.execute("SELECT hash(x) AS h FROM v ORDER BY x").fetchnumpy()["h"]
+    assert (from_sql.astype(np.uint64) == murmur64(np.sort(values).astype(np.uint64))).all()
+    transactions.check_engine_hash(con)  # and the guard agrees
+
+
+def test_a_different_engine_hash_is_refused_before_writing(tmp_path):
+    class OtherHash:
+        """A real DuckDB connection whose hash() means something else."""
+        def __init__(self):
+            self.con = duckdb()
+
+        def execute(self, query):
+            return self.con.execute(query.replace("hash(", "abs("))
+
+    with pytest.raises(RuntimeError, match="hash\\(\\) is not MurmurHash64"):
+        transactions.write(100, tmp_path / "t.parquet", con=OtherHash())
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_skew_concentrates_merchants():
     con = duckdb()
     share = "select max(n) / sum(n) from (select merchant_id, count(*) n from ({}) group by all)"

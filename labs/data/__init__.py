@@ -43,7 +43,7 @@ from labs.data._checks import DataGenError, check_scale, check_seed
 
 DATASETS = ("ecommerce", "transactions", "iot")
 # Bump when a generator changes its output: ensure() then regenerates old copies.
-KIT_DATA_VERSION = 2
+KIT_DATA_VERSION = 3
 MANIFEST = "manifest.json"
 _SUBMODULES = ("ecommerce", "transactions", "iot", "defects", "samples")
 

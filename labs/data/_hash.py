@@ -1,16 +1,24 @@
-"""A small integer hash that gives the same numbers in numpy and in DuckDB SQL.
+"""Integer hashes that give the same numbers in numpy and in DuckDB SQL.
 
 Big synthetic tables (a billion transactions) are generated inside DuckDB, row by
 row, from nothing but the row number and the seed. A random number generator with
 hidden state cannot do that in parallel, but a *hash* of the row number can: row
-``i`` always gets ``mix32(i XOR key)``, whichever thread computes it.
+``i`` always gets the same bits, whichever thread computes it.
 
-``mix32`` is a 32-bit "multiply and xor-shift" mixer (the shape of the well known
-*lowbias32* hash). Both multipliers are below 2**31, so every product of a 32-bit
-value fits in a signed 64-bit integer: SQL can use plain BIGINT arithmetic, with
-no overflow and no dependence on the engine's own ``hash()`` (which may change
-between DuckDB versions). Plain integer arithmetic is exact, so the same seed gives
-the same numbers on every machine.
+Two hashes live here:
+
+- ``murmur64`` is what DuckDB's own ``hash()`` computes for a BIGINT. It is one
+  call per row in SQL, so the transactions table uses it for its random bits. An
+  engine could change its ``hash()`` in a new release, so this numpy copy pins it
+  down: a test compares the two, and the generator checks the engine before writing.
+- ``mix32`` is a 32-bit "multiply and xor-shift" mixer (the shape of the well known
+  *lowbias32* hash) written in plain SQL arithmetic. Both multipliers are below
+  2**31, so every product of a 32-bit value fits a signed 64-bit integer and never
+  overflows. It costs about ten SQL operations a row, so it serves small tables
+  (the merchants).
+
+Both are exact integer arithmetic, so the same seed gives the same numbers on
+every machine.
 
     >>> mix32(0), mix32(1), mix32(1)
     (0, 774041739, 774041739)
@@ -47,6 +55,31 @@ def mix32_array(x) -> np.ndarray:
     x ^= x >> np.uint64(SHIFT2)
     x = (x * np.uint64(MULT2)) & np.uint64(MASK32)
     x ^= x >> np.uint64(SHIFT3)
+    return x
+
+
+MURMUR_MULT = 0xD6E8_FEB8_6659_FD93
+
+
+def murmur64(x) -> np.ndarray:
+    """DuckDB's ``hash()`` of BIGINT values (MurmurHash64), computed in numpy (uint64).
+
+    Big transaction tables take their random bits from ``hash()`` inside DuckDB,
+    because it is one fast call per row; this mirror pins down exactly what it
+    computes, so a test (and ``transactions.check_engine_hash``) can tell if a
+    DuckDB release ever changes it.
+
+        >>> int(murmur64([1])[0])
+        4717996019076358352
+    """
+    x = np.asarray(x, dtype=np.uint64).copy()
+    shift, mult = np.uint64(32), np.uint64(MURMUR_MULT)
+    with np.errstate(over="ignore"):  # the multiplications wrap around 2**64 on purpose
+        x ^= x >> shift
+        x *= mult
+        x ^= x >> shift
+        x *= mult
+        x ^= x >> shift
     return x
 
 

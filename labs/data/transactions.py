@@ -12,17 +12,30 @@ it to Parquet.
 
 How the randomness works
 ------------------------
-Each column has its own *stream*: a 32-bit key derived from the seed. Row
-``txn_id`` gets ``mix32(txn_id XOR key)`` from every stream (see ``_hash``): plain
-integer arithmetic, so the same seed gives the same rows on every machine and in
-every thread, and any slice of rows can be computed on its own.
+Each row gets two 64-bit random words, ``r_pay`` and ``r_misc``: DuckDB's
+``hash()`` of ``txn_id`` plus a per-seed, per-word offset. ``hash()`` of a BIGINT
+is a fixed 64-bit mixer (MurmurHash64, mirrored in numpy by ``_hash.murmur64``),
+so the same seed gives the same rows on every machine and in every thread, and
+any slice of rows can be computed on its own. A test pins the mixer, and
+``write()`` refuses to run if a DuckDB release ever changes it.
+
+One hash call is far cheaper than mixing by hand in SQL, and its 64 bits are
+split into fields, each an independent draw::
+
+    r_pay:   bits 0-22 merchant, bits 23-31 fraud flag, bits 32-61 amount
+    r_misc:  bits 0-31 customer, bits 32-41 currency, bits 42-51 status
+
+The usual question (amounts by day and merchant) needs only ``r_pay``; with one
+``range()`` per day (see ``_row_source``) that keeps a billion rows, made and
+aggregated, near a minute on two cores (``benchmarks/bench_data.py``).
 
 How merchant skew works (``skew=s``)
 ------------------------------------
 Real merchants are far from equal: a few take a large share of all payments. With
 ``skew=s`` the merchant of a row follows a Zipf-like law, P(merchant k) roughly
 proportional to ``k ** -s``. It is drawn by *inverse transform sampling*: turn the
-merchant hash into a uniform number ``u`` in [0, 1), then invert the cumulative
+23 merchant bits into a uniform number ``u`` in [0, 1) (steps of 2**-23, fine
+enough for the rarest merchant's 0.0007%), then invert the cumulative
 distribution of the continuous density ``x ** -s`` on [0.5, M + 0.5] and round to
 the nearest merchant. The inverse has a closed form, so every row costs a few
 multiplications and no join::
@@ -54,20 +67,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from labs.data._checks import check_seed, scaled
-from labs.data._hash import MASK32, sql_stages, stream_key
+from labs.data._hash import MASK32, murmur64, sql_stages, stream_key
 from labs.engines import duckdb
 
 # All transactions fall in 2024 (a leap year: 366 days), spread evenly in txn_id order.
 DAY_MICROS = 24 * 3600 * 1_000_000
 START_MICROS = 19_723 * DAY_MICROS  # 2024-01-01 00:00 UTC, in microseconds since 1970
 YEAR_MICROS = 366 * DAY_MICROS
-MAX_ROWS = MASK32  # txn_id must fit the 32-bit hash input
+MAX_ROWS = MASK32  # txn_id stays below the stream offsets (multiples of 2**32)
 DEFAULT_MERCHANTS = 10_000
 COLUMNS = ("txn_id", "ts", "txn_date", "merchant_id", "customer_id", "amount",
            "currency", "status", "is_fraud")
-# One stream per column that needs randomness; the number is part of the key, so
-# adding a stream later never changes the existing columns.
-STREAMS = {"r_merchant": 0, "r_customer": 1, "r_amount": 2, "r_misc": 3}
+# The two random words of a row; the number is part of the word's key, so adding
+# a word later never changes the existing columns.
+STREAMS = {"r_pay": 0, "r_misc": 1}
+MERCHANT_BITS = 23  # bits 0-22 of r_pay
+FRAUD_BITS = 9      # bits 23-31 of r_pay: all zero for 1 row in 512 (0.2%)
 # Above this many rows (in parallel mode) each day gets its own range(), cut into
 # pieces of at most 1/BRANCHES of the rows: a single range() is read by one thread.
 PARALLEL_FROM = 1_000_000
@@ -76,6 +91,35 @@ BRANCHES = 16
 ROWS_PER_SCALE = 100_000
 DATASET_SKEW = 1.1
 PART_ROWS = 10_000_000
+
+
+def stream_offset(seed: int, number: int) -> int:
+    """What ``txn_id`` is shifted by before hashing, for one seed and one word.
+
+    A multiple of 2**32, so the hashed numbers of two words or two seeds never
+    meet while ``txn_id`` stays below 2**32; below 2**63, so it is a BIGINT.
+
+        >>> stream_offset(42, 0) % 2**32, stream_offset(42, 0) != stream_offset(42, 1)
+        (0, True)
+    """
+    return (stream_key(seed, number) & 0x7FFF_FFFF) << 32
+
+
+def check_engine_hash(con) -> None:
+    """Raise if this DuckDB's ``hash()`` is not the mixer the rows are defined by.
+
+    A DuckDB release that changed ``hash()`` would silently change every generated
+    transaction; this check turns that into one clear error before writing.
+
+        >>> from labs.engines import duckdb
+        >>> check_engine_hash(duckdb())
+    """
+    probe = [1, 12_345, 2**40 + 7]
+    query = "SELECT " + ", ".join(f"hash(CAST({x} AS BIGINT))" for x in probe)
+    if list(con.execute(query).fetchone()) != [int(h) for h in murmur64(probe)]:
+        raise RuntimeError("this DuckDB's hash() is not MurmurHash64, so generated transactions would "
+                           "differ from everyone else's: install a DuckDB version the kit supports "
+                           "(see pyproject.toml).")
 
 
 def default_customers(n_rows: int) -> int:
@@ -121,30 +165,28 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
     n_customers = _check_positive_int(
         default_customers(n_rows) if n_customers is None else n_customers, "n_customers")
 
-    keys = {name: stream_key(seed, number) for name, number in STREAMS.items()}
-    stages = sql_stages("txn_id", keys)
-    ctes = [f"txn_rows AS (\n    {_row_source(start, stop, n_rows, parallel)}\n)"]
-    previous = "txn_rows"
-    for number, select_list in enumerate(stages, start=1):
-        name = "mixed" if number == len(stages) else f"mix{number}"
-        ctes.append(f"{name} AS (SELECT txn_id, day_no, {select_list} FROM {previous})")
-        previous = name
+    words = ", ".join(f"hash(txn_id + {stream_offset(seed, number)}) AS {name}"
+                      for name, number in STREAMS.items())
+    ctes = [f"txn_rows AS (\n    {_row_source(start, stop, n_rows, parallel)}\n)",
+            f"mixed AS (SELECT txn_id, day_no, {words} FROM txn_rows)"]
+    previous = "mixed"
     base, merchant = _merchant_sql(n_merchants, skew)
     if base:
         ctes.append(f"skewed AS (SELECT *, {base} AS zipf_base FROM mixed)")
         previous = "skewed"
 
-    # r_misc packs three independent draws in separate bit ranges: bits 0-9 pick the
-    # currency, bits 10-19 the status, bits 20-31 the fraud flag (8 in 4096 = 0.2%).
-    currency = "(r_misc & 1023)"
-    status = "((r_misc >> 10) & 1023)"
-    fraud = "(r_misc >> 20) < 8"
+    # The bit fields of the two words (see the module docstring).
+    currency = "((r_misc >> 32) & 1023)"
+    status = "((r_misc >> 42) & 1023)"
+    fraud = f"(r_pay & {((1 << FRAUD_BITS) - 1) << MERCHANT_BITS}) = 0"
     # Float literals are typed DOUBLE on purpose: DuckDB reads `1.5` as a DECIMAL,
     # and DECIMAL arithmetic on a billion rows is many times slower.
     micros = f"({START_MICROS} + {_offset_micros('txn_id', n_rows)})"
-    # Irwin-Hall: the sum of three 10-bit uniforms is close to a normal curve.
-    normal = ("(((r_amount & 1023) + ((r_amount >> 10) & 1023) + ((r_amount >> 20) & 1023))"
-              f" / {_dbl(1024.0)} - {_dbl(1.5)} + {_dbl(1.5 / 1024)})")
+    # Irwin-Hall: the sum of three 10-bit uniforms is close to a normal curve, with
+    # mean 1534.5 and standard deviation 512. The amount is exp(3.5 + 2.2 * z) for that
+    # normal z, written as one multiply-add on the sum.
+    uniforms = "(((r_pay >> 32) & 1023) + ((r_pay >> 42) & 1023) + ((r_pay >> 52) & 1023))"
+    log_amount = f"{_dbl(3.5 - 2.2 * 1534.5 / 1024)} + {_dbl(2.2 / 1024)} * {uniforms}"
     return (
         "WITH\n" + ",\n".join(ctes) + "\n"
         "SELECT\n"
@@ -153,9 +195,9 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
         f"    to_timestamp({micros} / {_dbl(1e6)}) AS ts,\n"
         "    DATE '2024-01-01' + day_no AS txn_date,\n"
         f"    {merchant} AS merchant_id,\n"
-        f"    CAST(1 + r_customer % {n_customers} AS BIGINT) AS customer_id,\n"
+        f"    CAST(1 + (r_misc & {MASK32}) % {n_customers} AS BIGINT) AS customer_id,\n"
         # Casting a DOUBLE to DECIMAL rounds to the nearest cent (faster than round()).
-        f"    CAST(exp({_dbl(3.5)} + {_dbl(2.2)} * {normal}"
+        f"    CAST(exp({log_amount}"
         f" + CASE WHEN {fraud} THEN {_dbl(2.0)} ELSE {_dbl(0.0)} END) AS DECIMAL(12, 2)) AS amount,\n"
         f"    CASE WHEN {currency} < 717 THEN 'USD' WHEN {currency} < 922 THEN 'EUR' ELSE 'GBP' END"
         " AS currency,\n"
@@ -218,6 +260,8 @@ def write(n_rows: int, path, seed: int = 42, skew: float | None = None,
         >>> shutil.rmtree(folder)
     """
     query = sql(n_rows, seed, skew, n_merchants=n_merchants, n_customers=n_customers, parallel=False)
+    con = con or duckdb()
+    check_engine_hash(con)
     return copy_to_parquet(query, path, partition_by=partition_by, con=con)
 
 
@@ -231,6 +275,7 @@ def write_dataset(folder: Path, scale: float, seed: int, bar) -> dict[str, dict]
     """
     n_rows = _dataset_rows(scale)
     con = duckdb()
+    check_engine_hash(con)
     plain, by_day = folder / "transactions", folder / "transactions_by_day"
     plain.mkdir()
     by_day.mkdir()
@@ -354,12 +399,13 @@ def _day_starts(n_rows: int) -> list[int]:
 def _merchant_sql(n_merchants: int, skew) -> tuple[str | None, str]:
     """(expression of an extra ``zipf_base`` column or None, merchant_id expression)."""
     if skew is None:
-        return None, f"CAST(1 + r_merchant % {n_merchants} AS INTEGER)"
+        return None, f"CAST(1 + (r_pay & {(1 << MERCHANT_BITS) - 1}) % {n_merchants} AS INTEGER)"
     if isinstance(skew, bool) or not isinstance(skew, numbers.Real) or not (
             math.isfinite(skew) and skew > 0):
         raise ValueError(f"skew must be None or a positive Zipf exponent such as 1.1, not {skew!r}.")
     s = float(skew)
-    u = f"(r_merchant / {_dbl(2.0 ** 32)})"  # uniform in [0, 1)
+    # Uniform in [0, 1): the merchant bits times 2**-23 (exact, and cheaper than dividing).
+    u = f"((r_pay & {(1 << MERCHANT_BITS) - 1}) * {_dbl(2.0 ** -MERCHANT_BITS)})"
     lo, hi = 0.5, n_merchants + 0.5
     if abs(s - 1.0) < 1e-9:
         base, x = u, f"{_dbl(lo)} * exp(zipf_base * {_dbl(math.log(hi / lo))})"
@@ -373,20 +419,34 @@ def _merchant_sql(n_merchants: int, skew) -> tuple[str | None, str]:
 def _power(column: str, exponent: float) -> str:
     """``column ** exponent`` in SQL; whole exponents become plain multiplication.
 
-    For skew 1.1 the exponent is -10: ten multiplications and a division are
+    For skew 1.1 the exponent is -10: a few multiplications and a division are
     several times faster than ``pow()`` and exact on every machine (IEEE
-    arithmetic, no C-library function).
+    arithmetic, no C-library function). The product is built by repeated
+    squaring; DuckDB computes each repeated sub-product once.
 
         >>> _power("y", -3.0)
-        'CAST(1.0 AS DOUBLE) / (y * y * y)'
+        'CAST(1.0 AS DOUBLE) / ((y * y) * y)'
         >>> _power("y", 2.5)
         'pow(y, CAST(2.5 AS DOUBLE))'
     """
     whole = round(exponent)
     if abs(exponent - whole) > 1e-9 or not 1 <= abs(whole) <= 16:
         return f"pow({column}, {_dbl(exponent)})"
-    product = " * ".join([column] * abs(whole))
-    return f"{_dbl(1.0)} / ({product})" if whole < 0 else f"({product})"
+    product = _product(column, abs(whole))
+    return f"{_dbl(1.0)} / {product}" if whole < 0 else product
+
+
+def _product(column: str, times: int) -> str:
+    """``column`` multiplied by itself ``times`` times, by squaring.
+
+        >>> _product("y", 5)
+        '(((y * y) * (y * y)) * y)'
+    """
+    if times == 1:
+        return column
+    half = _product(column, times // 2)
+    square = f"({half} * {half})"
+    return square if times % 2 == 0 else f"({square} * {column})"
 
 
 def _partition_columns(partition_by) -> list[str]:
