@@ -346,10 +346,10 @@ def _row_source(start: int, stop: int, n_rows: int, parallel: bool) -> str:
     In parallel mode every day is its own ``range()``, glued with UNION ALL, and
     ``day_no`` is a constant of its branch. That does two jobs: a range() is read
     by one thread only, so many branches keep every thread busy; and a constant
-    costs nothing per row and tells DuckDB the exact range of ``txn_date``, which
-    lets a group-by on it use a perfect hash table. Days longer than a fair share
-    of the rows are cut further. The serial mode computes the day from the
-    timestamp instead; ``_day_starts`` makes sure both give the same day.
+    costs nothing per row, where computing the date from the timestamp cost about
+    a seventh of the time to make and aggregate a billion rows. Days longer than a
+    fair share of the rows are cut further. The serial mode computes the day from
+    the timestamp instead; ``_day_starts`` makes sure both give the same day.
     """
     count = stop - start
     if not (parallel and count >= PARALLEL_FROM):
