@@ -225,5 +225,6 @@ def compare(compare_rows: int, workdir: str, env: dict, skip_spark: bool) -> Non
             f"{ratio(result, base)} (warm run; first {result['first_run']:.1f} s, session start "
             f"{result['startup']:.1f} s; RSS of the Python driver only)")
 
+
 if __name__ == "__main__":
     main()

@@ -192,11 +192,15 @@ class Sql(_TableResult, Exercise):
 
     def judge_result(self, result) -> Verdict:
         """The verdict on the rows the query returned; a spec may look at them first (override)."""
-        problem = tables.compare(result, self.prepared_expected(), order_matters=self.order_matters,
-                                 decimals=self.decimals)
+        problem = self.result_problem(result)
         if problem:
             return self.verdict(Status.INCORRECT, "Your query's result differs: " + problem.message, problem.details)
         return self.verdict(Status.CORRECT, f"Your query returns the right {len(result):,} rows.")
+
+    def result_problem(self, result) -> Problem | None:
+        """What is wrong with the query's rows against the reference's, with this exercise's options."""
+        return tables.compare(result, self.prepared_expected(), order_matters=self.order_matters,
+                              decimals=self.decimals)
 
     def dump(self, payload, folder):
         (folder / "payload.sql").write_text(payload)

@@ -127,8 +127,9 @@ def duckdb(database: str | Path = ":memory:", read_only: bool = False):
     import duckdb as _duckdb
 
     con = _duckdb.connect(str(database), read_only=read_only)
-    if threads():
-        con.execute(f"SET threads = {threads()}")
+    share = threads()
+    if share:
+        con.execute(f"SET threads = {share}")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone = 'UTC'")
     return con

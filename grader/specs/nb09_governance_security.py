@@ -16,7 +16,6 @@ import pandas as pd
 
 from grader.checkers import functions as fnc
 from grader.checkers import sql as sqlc
-from grader.checkers import tables
 from grader.errors import LearnerError, NotAttempted
 from grader.kinds import Choice, Design, Function, Requirement, Sql
 from grader.verdict import Status
@@ -101,7 +100,7 @@ class _ViewSql(Sql):
         if leaks:
             return self.verdict(Status.INCORRECT, f"The analyst of tenant {ANALYST_TENANT} could see what they must "
                                 f"not: {leaks[0]}.", leaks[1:])
-        problem = tables.compare(result, self.prepared_expected())
+        problem = self.result_problem(result)
         if problem:
             return self.verdict(Status.INCORRECT, "Nothing leaks, but the result differs: " + problem.message,
                                 problem.details)
