@@ -20,6 +20,14 @@ class LearnerError(Exception):
         self.details = details or []
 
 
+class KitUnavailable(Exception):
+    """The kit itself cannot check this answer here (an engine is missing or failed): never the learner's fault."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class WrongAnswerType(LearnerError):
     """The answer is of a kind the exercise cannot take (a list where a table was asked)."""
 

@@ -28,9 +28,10 @@ import pandas as pd
 
 from grader.checkers import Problem
 from grader.checkers import functions as fnc
+from grader.checkers import spark_sql
 from grader.checkers import sql as sqlc
 from grader.checkers import tables
-from grader.errors import LearnerError, NotAttempted
+from grader.errors import KitUnavailable, LearnerError, NotAttempted
 from grader.verdict import Status, Verdict
 
 _UNSET = object()
@@ -89,14 +90,42 @@ class Exercise:
 
 
 # -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer and the sentence to say when a learner gives it.
+
+    For ``Sql`` exercises ``sql`` is the wrong query (run on the same fixtures); for ``Table``
+    exercises ``table`` builds the wrong table. A result equal to it gets ``says`` as the verdict.
+    """
+    says: str
+    sql: str = ""
+    table: Callable[[], Any] | None = None
+
+
 class _TableResult:
-    """For kinds whose expected answer is a table (``Table``, ``Sql``); needs ``decimals``."""
+    """For kinds whose expected answer is a table (``Table``, ``Sql``); needs ``decimals`` and ``mistakes``."""
 
     def prepared_expected(self) -> tables.Prepared:
         """The expected table in comparable form, built once: a check then only prepares the answer."""
         if getattr(self, "_prepared", None) is None:
             self._prepared = tables.Prepared.of(self.expected(), self.decimals)
         return self._prepared
+
+    def _mistake_tables(self) -> list:
+        if getattr(self, "_mistake_cache", None) is None:
+            self._mistake_cache = [tables.Prepared.of(tables.to_frame(self.mistake_table(m)), self.decimals)
+                                   for m in self.mistakes]
+        return self._mistake_cache
+
+    def mistake_table(self, mistake: Mistake):
+        return mistake.table()
+
+    def diagnose(self, result, problem: Problem) -> Problem:
+        """The problem found, led by a targeted sentence when the result is a known mistake."""
+        for mistake, table in zip(self.mistakes, self._mistake_tables()):
+            if tables.compare(result, table, order_matters=self.order_matters, decimals=self.decimals) is None:
+                return Problem(mistake.says, [problem.message, *problem.details])
+        return problem
 
 
 @dataclass(kw_only=True)
@@ -105,7 +134,8 @@ class Table(_TableResult, Exercise):
     expected_fn: Callable[[], Any]
     order_matters: bool = False
     key: tuple[str, ...] | None = None
-    decimals: int = 6
+    decimals: int | dict = 6  # one number, or {column: decimals}
+    mistakes: tuple[Mistake, ...] = ()
     max_rows: int = 1_000_000
     kind = "table"
 
@@ -127,8 +157,9 @@ class Table(_TableResult, Exercise):
         return frame.reset_index(drop=True)
 
     def find_problem(self, payload):
-        return tables.compare(payload, self.prepared_expected(), order_matters=self.order_matters,
-                              key=list(self.key) if self.key else None, decimals=self.decimals)
+        problem = tables.compare(payload, self.prepared_expected(), order_matters=self.order_matters,
+                                 key=list(self.key) if self.key else None, decimals=self.decimals)
+        return self.diagnose(payload, problem) if problem else None
 
     def praise(self, payload):
         return f"All {len(payload):,} rows match."
@@ -143,18 +174,21 @@ class Table(_TableResult, Exercise):
 # -------------------------------------------------------------------------------------
 @dataclass(kw_only=True)
 class Sql(_TableResult, Exercise):
-    """A SQL answer, run on DuckDB against fixture tables and compared by result.
+    """A SQL answer, run against fixture tables and compared by result.
 
-    ``fixtures`` builds {table name: DataFrame}; ``reference`` is the reference query;
-    ``rules`` are structural requirements (see ``grader.checkers.sql``); ``dialect``
-    other than duckdb is transpiled with sqlglot (only where that is known to be faithful).
+    ``fixtures`` builds {table name: DataFrame}; ``reference`` is the reference query (DuckDB);
+    ``rules`` are structural requirements (see ``grader.checkers.sql``); ``mistakes`` are known
+    wrong queries with the sentence each deserves. A plain string is read in ``dialect``
+    (DuckDB's unless said); an answer marked ``spark_sql(...)`` (or any answer when
+    ``dialect="spark"``) runs on Spark itself against the same fixtures.
     """
     fixtures: Callable[[], dict]
     reference: str
     rules: tuple = ()
     dialect: str = "duckdb"
     order_matters: bool = False
-    decimals: int = 6
+    decimals: int | dict = 6  # one number, or {column: decimals}
+    mistakes: tuple[Mistake, ...] = ()
     timeout_s: float = 10.0
     kind = "sql"
 
@@ -172,28 +206,44 @@ class Sql(_TableResult, Exercise):
             self._database_cache = sqlc.FixtureDatabase(self._fixtures())
         return self._database_cache
 
+    def _spark_fixtures(self) -> spark_sql.SparkFixtures:
+        """The same fixtures as Spark views, made only when a Spark SQL answer arrives."""
+        if getattr(self, "_spark_cache", None) is None:
+            self._spark_cache = spark_sql.SparkFixtures(self._fixtures())
+        return self._spark_cache
+
+    def mistake_table(self, mistake: Mistake):
+        return sqlc.run(mistake.sql, self._database()) if mistake.sql else mistake.table()
+
     def prepare(self, answer):
-        sqlc.parse(answer, self.dialect)  # a syntax error is reported in the learner's kernel at once
+        sqlc.parse(answer, spark_sql.dialect_of(answer, self.dialect))  # a syntax error shows at once
         return answer
 
     def judge(self, payload):
+        dialect = spark_sql.dialect_of(payload, self.dialect)
         try:
-            tree = sqlc.parse(payload, self.dialect)
+            tree = sqlc.parse(payload, dialect)
             sqlc.require_query(tree)
             broken = [rule.message for rule in self.rules if not rule.test(tree)]
             if broken:
                 return self.verdict(Status.INCORRECT, broken[0], broken[1:])
-            result = sqlc.run(sqlc.to_duckdb(payload, self.dialect), self._database(), self.timeout_s)
+            if dialect == "spark":
+                result = self._spark_fixtures().query(str(payload), self.timeout_s)
+            else:
+                result = sqlc.run(sqlc.to_duckdb(payload, dialect), self._database(), self.timeout_s)
         except NotAttempted:
             return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
         except LearnerError as exc:
             return self.verdict(Status.ERROR, exc.message, exc.details)
+        except KitUnavailable as exc:
+            return self.verdict(Status.UNCHECKED, exc.message)
         return self.judge_result(result)
 
     def judge_result(self, result) -> Verdict:
         """The verdict on the rows the query returned; a spec may look at them first (override)."""
         problem = self.result_problem(result)
         if problem:
+            problem = self.diagnose(result, problem)
             return self.verdict(Status.INCORRECT, "Your query's result differs: " + problem.message, problem.details)
         return self.verdict(Status.CORRECT, f"Your query returns the right {len(result):,} rows.")
 
@@ -203,10 +253,13 @@ class Sql(_TableResult, Exercise):
                               decimals=self.decimals)
 
     def dump(self, payload, folder):
-        (folder / "payload.sql").write_text(payload)
+        (folder / "payload.sql").write_text(str(payload))
+        if spark_sql.dialect_of(payload) == "spark":
+            (folder / "dialect.txt").write_text("spark")
 
     def load(self, folder):
-        return (folder / "payload.sql").read_text()
+        text = (folder / "payload.sql").read_text()
+        return spark_sql.spark_sql(text) if (folder / "dialect.txt").exists() else text
 
 
 # -------------------------------------------------------------------------------------
@@ -246,6 +299,7 @@ class Function(Exercise):
         if not callable(answer):
             raise LearnerError(f"Expected a function; got {type(answer).__name__}.")
         observations = [o.to_dict() for o in fnc.run_cases(answer, self.all_cases(), self.timeout_s)]
+        noun = "class" if isinstance(answer, type) else "function"
         if observations and observations[0]["not_implemented"]:
             raise NotAttempted()
         probes = {}
@@ -254,7 +308,7 @@ class Function(Exercise):
             if result.not_implemented and not self.cases:  # a probe-only exercise still on its stub
                 raise NotAttempted()
             probes[name] = result.to_dict()
-        return {"observations": observations, "probes": probes}
+        return {"observations": observations, "probes": probes, "noun": noun}
 
     def judge(self, payload):
         cases = self.all_cases()
@@ -283,10 +337,11 @@ class Function(Exercise):
             problem = judge(obs["value"])
             if problem:
                 return self.verdict(Status.INCORRECT, problem)
-        passed = [f"all {len(cases)} test cases"] if cases else []
+        passed = [f"all {len(cases)} test cases" if len(cases) > 1 else "the test case"] if cases else []
         if self.probes:
-            passed.append(f"{len(self.probes)} behaviour check{'s' if len(self.probes) > 1 else ''}")
-        return self.verdict(Status.CORRECT, f"Your function passes {' and '.join(passed)}.")
+            passed.append(tables._plural(len(self.probes), "behaviour check"))
+        noun = payload.get("noun", "function")
+        return self.verdict(Status.CORRECT, f"Your {noun} passes {' and '.join(passed)}.")
 
 
 def _short(value, limit: int = 80) -> str:
@@ -306,6 +361,7 @@ class Number(Exercise):
     abs_tol: float = 0.0
     rel_tol: float = 0.0
     unit: str = ""
+    mistakes: tuple[tuple[float, str], ...] = ()  # (a known wrong value, the sentence it deserves)
     kind = "number"
 
     def build_expected(self):
@@ -321,8 +377,8 @@ class Number(Exercise):
             raise LearnerError("Your answer is NaN (not a number); check for a division by zero or missing data.")
         return value
 
-    def bounds(self) -> tuple[float, float]:
-        want = self.expected()
+    def bounds(self, around: float | None = None) -> tuple[float, float]:
+        want = self.expected() if around is None else around
         slack = max(self.abs_tol, abs(want) * self.rel_tol)
         return want - slack, want + slack
 
@@ -333,8 +389,14 @@ class Number(Exercise):
         want = self.expected()
         side = "above" if payload > high else "below"
         off = f" ({abs(payload - want) / abs(want):.0%} off)" if want else ""
-        return Problem(f"{_num(payload)}{self._u()} is {side} the accepted range "
-                       f"{_num(low)}–{_num(high)}{self._u()}{off}.")
+        sentence = (f"{_num(payload)}{self._u()} is {side} the accepted range "
+                    f"{_num(low)}–{_num(high)}{self._u()}{off}.")
+        for value, says in self.mistakes:
+            value = float(value() if callable(value) else value)
+            m_low, m_high = self.bounds(value)
+            if m_low <= payload <= m_high:
+                return Problem(f"{sentence} {says}")
+        return Problem(sentence)
 
     def praise(self, payload):
         return f"{_num(payload)}{self._u()} is within the accepted range."
@@ -344,7 +406,18 @@ class Number(Exercise):
 
 
 def _num(x: float) -> str:
-    return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:.3g}"
+    """A number as a person writes it: thousands separators, about six significant digits.
+
+        >>> _num(4_160_000.0000001), _num(0.0123456789), _num(1234.5678), _num(2.5e15)
+        ('4,160,000', '0.0123457', '1,234.57', '2.5e+15')
+    """
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if abs(x) >= 1e15 or abs(x) < 1e-4:
+        return f"{x:.3g}"
+    digits = max(0, 5 - math.floor(math.log10(abs(x))))  # six significant digits in all
+    text = f"{round(x, digits):,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from grader import store
 
 # a better status never gives way to a worse one: solving once is enough
-_RANK = {"correct": 4, "ungraded": 3, "incorrect": 2, "error in your code": 1, "not attempted": 0}
+_RANK = {"correct": 4, "ungraded": 3, "incorrect": 2, "error in your code": 1, "not checked": 0, "not attempted": 0}
 
 
 def progress_file() -> Path:

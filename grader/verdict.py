@@ -20,6 +20,7 @@ class Status(str, Enum):
     ERROR = "error in your code"
     UNGRADED = "ungraded"
     SUBMITTED = "submitted"  # batch mode: recorded in the kernel, judged by the grader later
+    UNCHECKED = "not checked"  # the kit could not run the check here (no Spark, say): not the learner's fault
 
 
 # symbol, colour (for HTML)
@@ -30,6 +31,7 @@ _STYLE = {
     Status.ERROR: ("⚠", "#bc4c00"),
     Status.UNGRADED: ("✎", "#0969da"),
     Status.SUBMITTED: ("↑", "#0969da"),
+    Status.UNCHECKED: ("?", "#9a6700"),
 }
 
 MAX_DETAILS = 10  # a long list helps nobody: show the first few and say how many more

@@ -144,3 +144,48 @@ def test_columns_differing_only_in_case_are_named(expected):
     answer = expected.assign(TOTAL=expected["total"])
     assert compare(answer, expected).message == \
         "Your table has columns whose names differ only in case: TOTAL, total."
+
+
+# -- tolerance: what the spec says, never a relative percentage ----------------------------------
+def test_a_revenue_off_by_200_is_wrong_at_two_decimals():
+    exp = pd.DataFrame({"month": [1, 2], "revenue": [27_729.0, 31_000.0]})
+    ans = exp.assign(revenue=[27_929.0, 31_000.0])
+    assert compare(ans, exp, decimals=2).message == "1 row is missing; 1 row should not be there."
+
+
+def test_a_total_1000_off_on_a_billion_is_wrong_at_the_default_decimals():
+    exp = pd.DataFrame({"k": [1], "total": [1e9]})
+    assert compare(exp.assign(total=1e9 + 1000), exp) is not None
+    assert compare(exp.assign(total=1e9 * (1 + 1e-12)), exp) is None  # float noise passes
+
+
+def test_one_unit_of_the_last_kept_digit_is_a_different_answer():
+    exp = pd.DataFrame({"k": [1, 2], "v": [12.34, 0.5]})
+    assert compare(exp.assign(v=[12.35, 0.5]), exp, decimals=2) is not None
+    assert compare(exp.assign(v=[12.344, 0.5]), exp, decimals=2) is None
+    # a learner's own rounding of a tie (0.125 -> 0.12 or 0.13) is not a different answer
+    tie = pd.DataFrame({"k": [1], "v": [0.125]})
+    assert compare(tie.assign(v=0.12), tie, decimals=2) is None
+    assert compare(tie.assign(v=0.13), tie, decimals=2) is None
+
+
+def test_a_wrong_value_in_an_ordered_table_is_not_called_a_wrong_order():
+    exp = pd.DataFrame({"k": [1, 2], "v": [27_729.0, 31_000.0]})
+    problem = compare(exp.assign(v=[27_929.0, 31_000.0]), exp, order_matters=True, decimals=2)
+    assert problem.message == "Row 0 differs (and 1 row in all)."
+    # rounding either side of an edge is still the same ordered answer
+    assert compare(exp.assign(v=[27_729.0049, 30_999.996]), exp, order_matters=True, decimals=2) is None
+
+
+def test_a_wrong_value_by_key_is_named_at_the_stated_decimals():
+    exp = pd.DataFrame({"k": [1, 2], "v": [27_729.0, 31_000.0]})
+    problem = compare(exp.assign(v=[27_729.01, 31_000.0]), exp, key=["k"], decimals=2)
+    assert problem.message == "Column v is wrong in 1 row."
+    assert compare(exp.assign(v=[27_729.004, 31_000.0]), exp, key=["k"], decimals=2) is None
+
+
+def test_decimals_can_be_set_per_column():
+    exp = pd.DataFrame({"revenue": [100.0], "share": [0.123456]})
+    ans = exp.assign(revenue=100.004, share=0.1235)
+    assert compare(ans, exp, decimals={"revenue": 2, "share": 4}) is None
+    assert compare(ans, exp, decimals={"revenue": 2}) is not None  # share at the default 6

@@ -5,7 +5,7 @@ import time
 import pandas as pd
 import pytest
 
-from grader.kinds import Choice, Design, Function, Number, Requirement, Sql, Table, Thought
+from grader.kinds import Choice, Design, Function, Mistake, Number, Requirement, Sql, Table, Thought
 from grader.notebook import evaluate
 from grader.checkers import sql as sqlc
 from grader.verdict import Status
@@ -138,6 +138,48 @@ def test_number_both_ways():
     assert evaluate(NUMBER, "1000").status is Status.ERROR
     assert evaluate(NUMBER, float("nan")).status is Status.ERROR
     assert evaluate(NUMBER, ...).status is Status.NOT_ATTEMPTED
+
+
+def test_number_counts_read_with_thousands_separators_and_known_mistakes_get_their_sentence():
+    rows = Number(id="rows", value=4_160_000, rel_tol=0.02, unit="rows",
+                  mistakes=((5_800_000, "Type 2 adds one row per change; it does not compound."),))
+    v = evaluate(rows, 5_800_000)
+    assert v.message == ("5,800,000 rows is above the accepted range 4,076,800–4,243,200 rows (39% off). "
+                         "Type 2 adds one row per change; it does not compound.")
+    assert "compound" not in evaluate(rows, 6_500_000).message  # only the known mistake gets the sentence
+
+
+def test_function_messages_count_right_and_name_a_class_a_class():
+    one = Function(id="f", reference=lambda x: x, cases=((1,),))
+    assert evaluate(one, lambda x: x).message == "Your function passes the test case."
+
+    class Same:
+        def __init__(self, x):
+            self.x = x
+
+        def __eq__(self, other):
+            return True
+
+    probe_only = Function(id="cls", probes=(("builds", lambda cls: cls(1).x, lambda x: None if x == 1 else "no"),))
+    assert evaluate(probe_only, Same).message == "Your class passes 1 behaviour check."
+
+
+def test_a_known_wrong_query_gets_its_own_sentence():
+    ex = Sql(id="s", fixtures=lambda: {"dim": pd.DataFrame({"k": [1, 1, 2], "cur": [False, True, True], "v": [1, 2, 3]})},
+             reference="SELECT k, sum(v) AS v FROM dim GROUP BY k",
+             mistakes=(Mistake(sql="SELECT k, sum(v) AS v FROM dim WHERE cur GROUP BY k",
+                               says="Did you filter is_current? History needs every version."),))
+    v = evaluate(ex, "SELECT k, max(v) AS v FROM dim WHERE cur GROUP BY k")
+    assert v.message == "Your query's result differs: Did you filter is_current? History needs every version."
+    assert v.details[0] == "1 row is missing; 1 row should not be there."
+    other = evaluate(ex, "SELECT k, 0 AS v FROM dim GROUP BY k")
+    assert "is_current" not in other.message
+
+
+def test_a_known_wrong_table_gets_its_own_sentence():
+    ex = Table(id="t", expected_fn=lambda: pd.DataFrame({"k": [1, 2]}),
+               mistakes=(Mistake(table=lambda: pd.DataFrame({"k": [1]}), says="Keep the orders without payments."),))
+    assert evaluate(ex, pd.DataFrame({"k": [1]})).message == "Keep the orders without payments."
 
 
 # --- choice --------------------------------------------------------------------------

@@ -22,10 +22,10 @@ from statistics import mean, median
 from grader.batch import atomic
 from grader.batch.results import SubmissionResult, number
 
-STATUSES = ["correct", "incorrect", "error in your code", "not attempted", "ungraded"]
+STATUSES = ["correct", "incorrect", "error in your code", "not attempted", "ungraded", "not checked"]
 COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "error in your code": "#bc4c00",
-           "not attempted": "#8c959f", "ungraded": "#0969da"}
-SYMBOLS = {"correct": "✓", "incorrect": "✗", "error in your code": "⚠", "not attempted": "…", "ungraded": "✎"}
+           "not attempted": "#8c959f", "ungraded": "#0969da", "not checked": "#9a6700"}
+SYMBOLS = {"correct": "✓", "incorrect": "✗", "error in your code": "⚠", "not attempted": "…", "ungraded": "✎", "not checked": "?"}
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#1f2328;padding:0 1em}

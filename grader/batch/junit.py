@@ -17,7 +17,7 @@ from pathlib import Path
 from grader.batch import atomic
 from grader.batch.results import SubmissionResult, number
 
-_KIND = {"incorrect": "failure", "not attempted": "failure", "error in your code": "error", "ungraded": "skipped"}
+_KIND = {"incorrect": "failure", "not attempted": "failure", "error in your code": "error", "ungraded": "skipped", "not checked": "error"}
 
 
 def to_xml(results: list[SubmissionResult]) -> str:

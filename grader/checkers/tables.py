@@ -1,7 +1,9 @@
 """Compare two tables the way a reviewer would.
 
-Rows are compared as a multiset unless order is the point; floats within a tolerance;
-equivalent types (int32 vs int64, float vs decimal, date vs timestamp) are accepted.
+Rows are compared as a multiset unless order is the point; numbers must agree to the
+stated decimals (within half a unit of the last kept digit, plus float noise of about one
+part in a billion); equivalent types (int32 vs int64, float vs decimal, date vs timestamp)
+are accepted.
 The diagnosis names missing or extra columns, columns of the wrong kind, and missing
 or extra rows (or, given a key, which column is wrong in which rows).
 
@@ -11,6 +13,8 @@ or extra rows (or, given a key, which column is wrong in which rows).
     True
     >>> compare(pd.DataFrame({"k": [1], "v": [1.0]}), exp).message
     'Your table has 1 row; expected 2. 1 row is missing.'
+    >>> compare(pd.DataFrame({"k": [1, 2], "v": [1.0, 2.01]}), exp, decimals=2).message
+    '1 row is missing; 1 row should not be there.'
 """
 from __future__ import annotations
 
@@ -24,6 +28,33 @@ from grader.checkers import Problem
 from grader.errors import NotAttempted, WrongAnswerType
 
 SAMPLE_ROWS = 5
+FLOAT_NOISE = 1e-9  # relative: what summing in another order or through another engine changes
+
+
+def decimals_for(decimals, column) -> int:
+    """The decimals a column is compared at: one number for every column, or {column: decimals}.
+
+        >>> decimals_for(2, "revenue"), decimals_for({"revenue": 2}, "share"), decimals_for({"share": 4}, "share")
+        (2, 6, 4)
+    """
+    if isinstance(decimals, dict):
+        return int(decimals.get(column, 6))
+    return int(decimals)
+
+
+def close(a, b, decimals: int) -> np.ndarray:
+    """True where numbers agree at ``decimals``: within half a unit of the last kept digit, plus float noise.
+
+    One unit of the last digit is a different answer:
+
+        >>> close(np.array([27729.004, 27729.01, 27929.0]), np.array([27729.0] * 3), 2).tolist()
+        [True, False, False]
+    """
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    half_unit = 0.5 * 10.0 ** -decimals * (1 + 1e-6)  # a learner's own rounding of a tie still passes
+    with np.errstate(invalid="ignore"):
+        near = np.abs(a - b) <= half_unit + FLOAT_NOISE * np.abs(b)
+    return near | (np.isnan(a) & np.isnan(b)) | (a == b)  # a == b: equal infinities
 
 
 def to_frame(answer) -> pd.DataFrame:
@@ -75,10 +106,14 @@ def _family(series: pd.Series) -> str:
 _FAMILY_WORDS = {"number": "numbers", "text": "text", "timestamp": "dates/timestamps", "boolean": "true/false values"}
 
 
+def _numbers(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+
+
 def _normalised_values(series: pd.Series, family: str, decimals: int) -> np.ndarray:
     """One column's values in comparable form: numbers as rounded floats, times as UTC nanoseconds, the rest as text."""
     if family == "number":
-        values = pd.to_numeric(series, errors="coerce").astype("float64").round(decimals).to_numpy()
+        values = np.round(_numbers(series), decimals)
         return np.where(values == 0, 0.0, values)  # -0.0 and 0.0 are the same answer
     if family == "timestamp":
         # UTC nanoseconds, whatever the unit (DuckDB gives us, pandas ns) or the date type
@@ -129,18 +164,19 @@ class Prepared:
         ({'k': 'number'}, 2)
     """
 
-    def __init__(self, columns: dict, rows: int, decimals: int):
+    def __init__(self, columns: dict, rows: int, decimals):
         self.columns = columns  # name -> Series, in the order rows are hashed
         self.rows = rows
-        self.decimals = decimals
+        self.decimals = decimals  # one number, or {column: decimals}
         self.families = {name: _family(s) for name, s in columns.items()}
         self._values: dict = {}
+        self._raw: dict = {}
         self._hashes = None
         self._sorted = None
         self._frame = None
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, decimals: int) -> "Prepared":
+    def of(cls, frame: pd.DataFrame, decimals) -> "Prepared":
         return cls({c: frame[c] for c in frame.columns}, len(frame), decimals)
 
     def __len__(self) -> int:
@@ -153,10 +189,19 @@ class Prepared:
             self._frame = pd.DataFrame({n: s.to_numpy() for n, s in self.columns.items()}, index=pd.RangeIndex(self.rows))
         return self._frame
 
+    def decimals_of(self, name) -> int:
+        return decimals_for(self.decimals, name)
+
     def values(self, name) -> np.ndarray:
         if name not in self._values:
-            self._values[name] = _normalised_values(self.columns[name], self.families[name], self.decimals)
+            self._values[name] = _normalised_values(self.columns[name], self.families[name], self.decimals_of(name))
         return self._values[name]
+
+    def raw(self, name) -> np.ndarray:
+        """A number column's values before rounding: tolerances are measured on these."""
+        if name not in self._raw:
+            self._raw[name] = _numbers(self.columns[name])
+        return self._raw[name]
 
     def normalised(self) -> pd.DataFrame:
         return pd.DataFrame({n: self.values(n) for n in self.columns}, index=pd.RangeIndex(self.rows))
@@ -277,9 +322,30 @@ def _unmatched(actual: Prepared, expected: Prepared) -> tuple[np.ndarray, np.nda
     return np.flatnonzero(~ia.isin(ie)), np.flatnonzero(~ie.isin(ia))
 
 
+def _number_columns(expected: Prepared) -> list:
+    return [c for c in expected.columns if expected.families[c] == "number"]
+
+
+def _rows_close(actual: Prepared, expected: Prepared, pos_a, pos_e) -> np.ndarray:
+    """For rows paired position by position: True where every column agrees (numbers at their decimals)."""
+    pos_a, pos_e = np.asarray(pos_a, dtype=int), np.asarray(pos_e, dtype=int)
+    same = np.ones(len(pos_a), dtype=bool)
+    for col in expected.columns:
+        if expected.families[col] == "number":
+            same &= close(actual.raw(col)[pos_a], expected.raw(col)[pos_e], expected.decimals_of(col))
+        else:
+            same &= _hash_values(actual.values(col)[pos_a]) == _hash_values(expected.values(col)[pos_e])
+    return same
+
+
 def _pair_with_tolerance(actual: Prepared, expected: Prepared, extra_pos, missing_pos):
-    """Match leftover rows whose numbers differ only by float noise at the rounding edge."""
-    nums = [c for c in expected.columns if expected.families[c] == "number"]
+    """Match leftover rows whose numbers differ only by float noise at the rounding edge.
+
+    Rows left over after exact matching are paired when their other columns are equal, and
+    kept as a pair only if every number agrees at its decimals (see ``close``): a value off
+    by one unit of the last kept digit stays a wrong row.
+    """
+    nums = _number_columns(expected)
     if not nums or not len(extra_pos) or not len(missing_pos):
         return extra_pos, missing_pos
     others = [c for c in expected.columns if c not in nums]
@@ -290,12 +356,9 @@ def _pair_with_tolerance(actual: Prepared, expected: Prepared, extra_pos, missin
     a["__n"] = a.groupby(others, dropna=False).cumcount() if others else range(len(a))
     e["__n"] = e.groupby(others, dropna=False).cumcount() if others else range(len(e))
     pairs = a.merge(e, on=others + ["__n"], suffixes=("_a", "_e"))
-    tol = 10.0 ** -expected.decimals
-    close = np.ones(len(pairs), dtype=bool)
-    for col in nums:
-        close &= np.isclose(pairs[f"{col}_a"], pairs[f"{col}_e"], rtol=tol, atol=tol, equal_nan=True)
-    matched_a = set(pairs.loc[close, "__pos_a"])
-    matched_e = set(pairs.loc[close, "__pos_e"])
+    ok = _rows_close(actual, expected, pairs["__pos_a"], pairs["__pos_e"])
+    matched_a = set(pairs.loc[ok, "__pos_a"])
+    matched_e = set(pairs.loc[ok, "__pos_e"])
     return (np.array([p for p in extra_pos if p not in matched_a], dtype=int),
             np.array([p for p in missing_pos if p not in matched_e], dtype=int))
 
@@ -320,6 +383,9 @@ def _compare_in_order(actual: Prepared, expected: Prepared) -> Problem | None:
     if len(actual) != len(expected):
         return Problem(_count_sentence(actual, expected).strip())
     differs = actual.hashes() != expected.hashes()
+    if differs.any():  # rows whose rounding fell either side of an edge may still agree
+        where = np.flatnonzero(differs)
+        differs[where[_rows_close(actual, expected, where, where)]] = False
     if not differs.any():
         return None
     if _compare_as_multiset(actual, expected) is None:
@@ -353,8 +419,8 @@ def _compare_by_key(actual: Prepared, expected: Prepared, key) -> Problem | None
     both = merged[merged["_merge"] == "both"]
     for col in [c for c in expected.columns if c not in key]:
         if expected.families[col] == "number":
-            tol = 10.0 ** -expected.decimals
-            same = np.isclose(both[f"{col}_a"], both[f"{col}_e"], rtol=tol, atol=tol, equal_nan=True)
+            pos_a, pos_e = both["__pos_a"].astype(int).to_numpy(), both["__pos_e"].astype(int).to_numpy()
+            same = close(actual.raw(col)[pos_a], expected.raw(col)[pos_e], expected.decimals_of(col))
         else:
             a, e = both[f"{col}_a"], both[f"{col}_e"]
             same = ((a == e) | (a.isna() & e.isna())).to_numpy()  # null matches null
