@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from grader.release import KERNELSPEC
+
 # log_level=ERROR: the kernel's start-up warnings (such as "running over TCP without
 # encryption" on a local machine) are noise to a learner and in CI logs
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False", "--IPKernelApp.log_level=ERROR"]
@@ -34,11 +36,23 @@ def execute(path: Path, timeout: int = 600, env: dict | None = None) -> nbformat
     return nb
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def without_widget_outputs(outputs: list) -> list:
+    """Outputs minus live widgets: saved without their state, a progress bar shows as a dead "0%"
+    and a flashcard as "model not found". A learner gets them live when the cell runs."""
+    return [o for o in outputs if WIDGET_VIEW not in o.get("data", {})]
+
+
 def execute_in_place(path: Path, timeout: int = 600) -> None:
     nb = execute(path, timeout)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps would make every run a diff
+        if cell.cell_type == "code":
+            cell.outputs = without_widget_outputs(cell.outputs)
     nb.metadata.pop("widgets", None)  # widget state carries random model ids: a diff on every run
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     tmp = path.with_suffix(".ipynb.tmp")
     tmp.write_text(nbformat.writes(nb) + "\n")
     tmp.replace(path)

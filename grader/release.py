@@ -88,6 +88,11 @@ def strip_solutions(source: str, where: str = "cell") -> str:
     return "\n".join(out)
 
 
+# What JupyterLab 4 writes for the default kernel: stored otherwise, every notebook would open
+# as modified (JupyterLab renames the kernel's display name and shows the unsaved dot).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
 def learner_copy(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
     nb = nbformat.from_dict(solution)  # a deep copy
     for index, cell in enumerate(nb.cells):
@@ -98,6 +103,7 @@ def learner_copy(solution: nbformat.NotebookNode, name: str = "notebook") -> nbf
         cell.execution_count = None
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     return nb
 
 

@@ -98,3 +98,19 @@ def test_learner_copy_runs_clean_and_every_check_is_not_attempted(path, tmp_path
     others = [f[:1500] for f in failures if f not in not_attempted]
     assert not others, "cells other than checks failed in the unanswered notebook:\n" + "\n---\n".join(others)
     assert len(not_attempted) == len(check_cells), run.stdout[-3000:]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS + sorted((ROOT / "notebooks").glob("*.ipynb")),
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_notebook_opens_unmodified_and_without_dead_widgets(path):
+    """JupyterLab rewrites any other kernelspec (the tab then shows unsaved changes at once), and a
+    widget saved without its state shows as a dead progress bar or "model not found"."""
+    from grader.execute import WIDGET_VIEW
+    from grader.release import KERNELSPEC
+
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.get("kernelspec") == KERNELSPEC
+    assert "widgets" not in nb.metadata
+    dead = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
+    assert not dead, f"cells {dead} keep widget outputs without their state"
