@@ -48,6 +48,7 @@ class Exercise:
     covers: tuple[str, ...] = ()
 
     kind = "exercise"
+    prose_details = False  # True where a verdict's details are sentences, shown as prose rather than code
 
     def __post_init__(self):
         self._cache = _UNSET
@@ -79,7 +80,7 @@ class Exercise:
 
     def verdict(self, status: Status, message: str, details=None) -> Verdict:
         earned = self.points if status is Status.CORRECT else 0
-        return Verdict(self.id, status, message, list(details or []), earned, self.points)
+        return Verdict(self.id, status, message, list(details or []), earned, self.points, prose=self.prose_details)
 
     # -- moving payloads between processes -----------------------------------------------
     def dump(self, payload, folder: Path) -> None:
@@ -428,6 +429,7 @@ class Choice(Exercise):
     correct: tuple[str, ...]
     multiple: bool = False
     kind = "choice"
+    prose_details = True
 
     def prepare(self, answer):
         if answer is Ellipsis or answer is None or answer == "" or answer == set():
@@ -480,6 +482,7 @@ class Design(Exercise):
     requirements: tuple[Requirement, ...]
     catalogue: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kind = "design"
+    prose_details = True
 
     def prepare(self, answer):
         if answer is Ellipsis or answer is None or answer == {}:

@@ -45,6 +45,7 @@ class Verdict:
     details: list[str] = field(default_factory=list)
     points: float = 0.0
     max_points: float = 0.0
+    prose: bool = False  # details are sentences (a design's unmet requirements), not rows or code
 
     @property
     def correct(self) -> bool:
@@ -72,7 +73,8 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         symbol, colour = _STYLE[self.status]
-        items = "".join(f"<li><code>{html.escape(d)}</code></li>" for d in self._shown_details())
+        wrap = "{}" if self.prose else "<code>{}</code>"
+        items = "".join(f"<li>{wrap.format(html.escape(d))}</li>" for d in self._shown_details())
         detail_html = f"<ul style='margin:4px 0 0 0'>{items}</ul>" if items else ""
         return (
             f"<div style='border-left:4px solid {colour};padding:4px 10px;margin:4px 0'>"

@@ -222,3 +222,10 @@ def test_thought_is_ungraded():
     ex = Thought(id="think")
     assert evaluate(ex, "my answer").status is Status.UNGRADED
     assert evaluate(ex, "").status is Status.NOT_ATTEMPTED
+
+
+def test_design_details_render_as_prose_and_table_rows_as_code():
+    unmet = evaluate(DESIGN, {"ingestion": "batch files", "storage": "warehouse"})
+    assert unmet.prose and "<code>" not in unmet._repr_html_()
+    rows = evaluate(TABLE, pd.DataFrame({"k": ["a"], "n": [2]}))
+    assert not rows.prose and "<code>" in rows._repr_html_()
