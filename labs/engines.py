@@ -17,6 +17,7 @@ Lab code uses DataFrames and SQL only, so it runs the same in every mode.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -103,8 +104,40 @@ def spark(app_name: str = "de-kit"):
         .config("spark.executor.extraJavaOptions", _jvm_options(scratch))
         .config("spark.sql.warehouse.dir", str(paths.state_dir() / "spark-warehouse"))
     )
-    _spark = builder.getOrCreate()
+    with _jvm_stderr_into(spark_log()):
+        _spark = builder.getOrCreate()
     return _spark
+
+
+def spark_log() -> Path:
+    """Where the local JVM's own console messages go: `.kit/logs/spark.log` (see the README)."""
+    folder = paths.state_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "spark.log"
+
+
+@contextlib.contextmanager
+def _jvm_stderr_into(log: Path):
+    """Start the JVM with its stderr going to ``log``, then give this process its stderr back.
+
+    The JVM writes its start-up lines (the incubator-module warning, the default log level and
+    the setLogLevel tip) to the stderr it inherits, below log4j, so no log setting removes them;
+    in Jupyter they would land in the learner's cell as a red box. Errors still reach the
+    learner: Python raises them.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable file descriptor 2 (an embedded interpreter)
+        yield
+        return
+    try:
+        with open(log, "ab") as sink:
+            os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _is_stopped(session) -> bool:

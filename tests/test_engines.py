@@ -78,3 +78,17 @@ def test_find_java_ignores_a_java_that_is_too_old(tmp_path, monkeypatch):
     assert find_java() is None
     with pytest.raises(JavaMissing, match=r"found only .*\(Java 8\)"):
         require_java()
+
+
+def test_spark_start_up_lines_stay_out_of_a_learners_cell(tmp_path):
+    """The JVM's console lines go to the kit's log, not to the stderr a notebook cell shows."""
+    code = ("from labs import engines\n"
+            "engines.spark().sql('select 1').collect()\n"
+            "import sys; print('after', file=sys.stderr)\n")
+    env = {**os.environ, "KIT_STATE_DIR": str(tmp_path)}
+    env.pop("SPARK_REMOTE", None)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.strip() == "after"  # this process's own stderr still works afterwards
+    log = (tmp_path / "logs" / "spark.log").read_text()
+    assert "setLogLevel" in log or "incubator" in log  # the lines were written, where they belong
