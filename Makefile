@@ -9,8 +9,10 @@ setup:
 # JupyterLab refuses to run as root unless asked (containers often run as root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Rooted at the kit (so solutions/ is one click away), opening the first notebook
 lab: setup
-	.venv/bin/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
+	.venv/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
 test: setup
 	.venv/bin/python -m pytest

@@ -73,6 +73,7 @@ def test_ensure_all_uses_kit_data_dir_and_then_reuses(tmp_path):
     stamp = manifest.stat().st_mtime_ns
     again = run("ensure", "iot", "--scale", "0.01", "--quiet", tmp_path=tmp_path)
     assert again.returncode == 0 and again.stderr == ""
+    assert again.stdout == "iot (scale 0.01, seed 42): ready, nothing to generate\n"  # not the table list again
     assert manifest.stat().st_mtime_ns == stamp  # reused, not rewritten
 
 

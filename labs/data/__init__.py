@@ -96,6 +96,13 @@ def generate(name: str, scale: float = 1.0, seed: int = 42, out=None,
     return _paths(folder, entries)
 
 
+def is_ready(name: str, scale: float = 1.0, seed: int = 42, out=None) -> bool:
+    """True when a complete copy from the current generators is on disk (``ensure`` would reuse it)."""
+    folder = dataset_dir(name, scale, seed, out)
+    manifest = _read_manifest(folder)
+    return manifest is not None and _is_complete(folder, manifest, name, check_scale(scale), check_seed(seed))
+
+
 def ensure(name: str, scale: float = 1.0, seed: int = 42, out=None, *,
            progress: bool = True) -> dict[str, Path]:
     """Return {table: path} of a data set, generating it first if it is missing,

@@ -81,8 +81,12 @@ def main(argv=None) -> int:
             data.dataset_dir(name, scale, seed, args.out)
         make = data.generate if args.command == "generate" else data.ensure
         for name in names:
+            ready = args.command == "ensure" and data.is_ready(name, scale, seed, args.out)
             paths = make(name, scale, seed, args.out, progress=not args.quiet)
-            _report(name, scale, seed, paths)
+            if ready:  # nothing was written: one line, not the whole table list again
+                print(f"{name} (scale {scale:g}, seed {seed}): ready, nothing to generate")
+            else:
+                _report(name, scale, seed, paths)
         return 0
     except (ValueError, DataGenError) as error:
         print(f"python -m labs.data: error: {error}", file=sys.stderr)
