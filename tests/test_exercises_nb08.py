@@ -100,12 +100,43 @@ def test_quarantine_sql_mistakes_are_named(name):
     assert any(detail in d for d in v.details), v.details
 
 
+def test_quarantine_fixture_has_the_traps_the_prompt_promises():
+    fx = spec.quarantine_fixtures()
+    parents = fx["customers"]["customer_id"]
+    assert parents.isna().any() and parents.dropna().duplicated().any()  # a NULL parent and a repeated one
+    orders = fx["orders"]
+    repeats = orders[orders.duplicated("order_id", keep=False)]
+    # one repeat of a key with different content, so whole-row dedup is told apart
+    assert (repeats.groupby("order_id")["total_amount"].nunique() > 1).any()
+
+
+def test_quarantine_mistakes_differ_from_the_reference():
+    from grader.checkers import sql as sqlc, tables
+
+    ex = EX["quarantine_sql"]
+    reference = sqlc.run(spec.QUARANTINE_SQL_REFERENCE, ex._database())
+    for mistake in spec.QUARANTINE_MISTAKES:
+        assert tables.compare(sqlc.run(mistake.sql, ex._database()), reference) is not None, mistake.says
+
+
 def test_quarantine_sql_syntax_error_is_the_learners():
     v = verdict("quarantine_sql", "SELEC row_id FROM orders")
     assert v.status is Status.ERROR
 
 
 # --- freshness_breaches (table) ----------------------------------------------------------------
+
+def test_freshness_fixture_has_loads_on_the_deadline():
+    """The boundary the prompt states (06:00:30 is on time) is in the data, so a check can tell it."""
+    loads = spec.freshness_loads()
+    since = loads["arrived_at"].dt.tz_localize(None) - (loads["day"] + pd.Timedelta(hours=30))
+    edge = since[(since >= pd.Timedelta(0)) & (since < pd.Timedelta(minutes=1))]
+    assert sorted(edge.dt.total_seconds()) == [0.0, 30.0]
+    expected = spec._freshness_expected()
+    assert not set(loads.loc[edge.index, "day"]) & set(expected["day"])
+    for mistake in spec.FRESHNESS_MISTAKES:
+        assert verdict("freshness_breaches", mistake.table()).message == mistake.says
+
 
 def test_freshness_both_ways():
     loads = spec.freshness_loads()
@@ -188,17 +219,29 @@ def test_outlier_detector_raw_fences_cut_into_the_tail(method):
     assert "With 2% of the amounts" in v.message and "long right tail" in v.message
 
 
-def test_outlier_detector_flag_everything_fails_precision():
+def test_outlier_detector_flag_everything_fails_the_fixed_case_in_words():
     v = incorrect("outlier_detector", lambda a: list(a.index))
-    # Flagging every row passes the fixed case? No: the fixed case expects one row.
-    assert "returned" in v.message and "expected ['30']" in v.message
+    # The fixed case is described, not printed as a Series.
+    assert v.message == ("On 31 amounts between 85 and 115 and one of 5,000 (row 30) your detector returned "
+                         "31 rows (0, 1, 2, 3, 4, …); expected only row 30.")
 
 
 # --- masking_choice (choice) --------------------------------------------------------------------
 
 def test_masking_choice_both_ways():
     assert verdict("masking_choice", "B").correct
-    v = incorrect("masking_choice", "C")
-    assert v.message == "C is not right." and "higher threshold" not in v.details[0]
-    assert incorrect("masking_choice", "A").details[0].startswith("A: The planted values are inside")
+    # Every distractor is a real competitor, and each says in one sentence why it is not the cause.
+    for key in ("A", "C", "D"):
+        v = incorrect("masking_choice", key)
+        assert v.message == f"{key} is not right: {spec.MASKING.reasons[key]}" and not v.details
+    assert set(spec.MASKING.reasons) == set(spec.MASKING.options) - set(spec.MASKING.correct)
     assert verdict("masking_choice", {"B", "C"}).status is Status.ERROR
+
+
+def test_masking_choice_numbers_hold():
+    """The explanation's 'about fifteenfold' and the prompt's 'about a third' are what the data gives."""
+    amounts, planted = outliers.with_planted_outliers(rate=0.08, seed=12)
+    ratio = amounts.std() / amounts.drop(index=planted).std()
+    assert 13 < ratio < 17 and "fifteenfold" in spec.MASKING.explanation
+    missed = 1 - outliers.zscore(amounts)[planted].mean()
+    assert 0.3 < missed < 0.4

@@ -43,6 +43,17 @@ def test_dimension_functions_on_tiny_frames():
         dimensions.validity(df, "email")
 
 
+def test_stray_text_emails_fail_only_a_whole_value_match():
+    """Two e-mails hold a valid address plus stray text: a search accepts them, a full match does not."""
+    shop = dimensions.dirty_shop(scale=0.25, seed=42)
+    emails = shop.tables["customers"]["email"].dropna()
+    stray = emails[emails.str.contains(rules.EMAIL) & ~emails.str.fullmatch(rules.EMAIL)]
+    assert len(stray) == 2 and stray.str.endswith(" ").sum() == 1 and stray.str.contains(", ").sum() == 1
+    labels = shop.labels["customers"]
+    assert set(stray.index.map(shop.tables["customers"]["row_id"])) <= set(
+        labels.query("column == 'email' and kind == 'bad_format'")["row_id"])
+
+
 # --- rules: validation ------------------------------------------------------------------------
 
 COLUMNS = {"orders": ["row_id", "order_id", "amount"], "customers": ["row_id", "customer_id"]}
@@ -205,6 +216,17 @@ def test_daily_loads_is_seeded_and_labelled():
     assert len(a) == 180 - 2 and pa["kind"].value_counts().to_dict() == {"spike": 4, "drop": 4, "late": 5, "missing": 2}
     with pytest.raises(ValueError, match="days must be a whole number"):
         anomalies.daily_loads(days=10)
+
+
+@pytest.mark.parametrize("seed", [1, 42])
+def test_two_loads_land_on_the_deadline_and_are_on_time(seed):
+    loads, _ = anomalies.daily_loads(seed=seed)
+    since = loads["arrived_at"].dt.tz_localize(None) - (loads["day"] + pd.Timedelta(days=1) + anomalies.EXPECTED_BY)
+    edge = loads[(since >= pd.Timedelta(0)) & (since < pd.Timedelta(minutes=1))]
+    assert sorted((since[edge.index]).dt.total_seconds()) == [float(s) for s in anomalies.EDGE_SECONDS]
+    assert not set(edge["day"]) & set(anomalies.freshness_breaches(loads)["day"])
+    hours_late = monitoring.daily_metrics(loads).set_index("day").loc[edge["day"], "hours_late"]
+    assert (hours_late == 0).all()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

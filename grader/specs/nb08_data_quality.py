@@ -8,13 +8,15 @@ flagged items; ``_judge_*`` computes precision and recall in the grader's proces
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from grader.checkers import Problem
 from grader.checkers import functions as fnc
-from grader.errors import LearnerError, NotAttempted
-from grader.kinds import Choice, Design, Function, Number, Requirement, Sql, Table
+from grader.kinds import Choice, Design, Function, Mistake, Number, Requirement, Sql, Table
+from grader.verdict import Status
 
 COVERS = ("Q3.3", "A7", "D7", "S1", "R1", "N1")
 SHOP = {"scale": 0.25, "seed": 42}
@@ -24,30 +26,50 @@ MIN_PRECISION = MIN_RECALL = 0.8
 MIN_OUTLIER_SCORE = 0.9
 
 
+@dataclass(kw_only=True)
 class _Detector(Function):
     """A Function whose answer is a detector: whatever collection it returns (a list, a set, an
-    Index, a boolean Series) is turned into a sorted list of text keys before it is compared."""
+    Index, a boolean Series) is turned into a sorted list of text keys before it is compared.
+
+    The one fixed case is described in words (``case``) rather than printed as a Series, and
+    a wrong result on it says what was flagged against what should have been."""
+    case: str = ""            # the fixed case in words: "42 quiet days with one 10x spike (2024-01-31)"
+    item: str = "day"         # what the detector flags, for messages
 
     def prepare(self, answer):
-        if answer is Ellipsis or answer is None:
-            raise NotAttempted()
-        if not callable(answer):
-            raise LearnerError(f"Expected a function; got {type(answer).__name__}.")
-        return super().prepare(_normalised(answer))
+        return super().prepare(_normalised(answer) if callable(answer) else answer)
 
     def build_expected(self):
         reference = _normalised(self.reference)
         return [fnc.jsonable(reference(*args)) for args in self.all_cases()]
 
+    def judge(self, payload):
+        verdict = super().judge(payload)
+        first = payload["observations"][0] if payload.get("observations") else None
+        on_fixed_case = first is not None and (first["error"] or first["value"] != self.expected()[0])
+        if verdict.status is Status.CORRECT or not on_fixed_case:
+            return verdict
+        if first["error"]:
+            return self.verdict(Status.ERROR, f"Your function failed on {self.case}: {first['error']}.", first["trace"])
+        return self.verdict(Status.INCORRECT, f"On {self.case} your detector {self._flagged(first['value'])}; "
+                                              f"expected only {self._items(self.expected()[0])}.")
 
-_Detector = dataclass(kw_only=True)(_Detector)
+    def _items(self, keys) -> str:
+        return ", ".join(keys) if self.item == "day" else "row " + ", ".join(keys)
+
+    def _flagged(self, keys) -> str:
+        if not keys:
+            return f"returned no {self.item}"
+        shown = ", ".join(keys[:5]) + (", …" if len(keys) > 5 else "")
+        return f"returned {len(keys)} {self.item}{'s' if len(keys) > 1 else ''} ({shown})"
 
 
 def _keys(result) -> list[str]:
     if isinstance(result, pd.Series) and pd.api.types.is_bool_dtype(result):
         result = result.index[result.fillna(False).to_numpy(dtype=bool)]
-    if result is None or isinstance(result, (str, bytes)):
-        raise TypeError(f"a detector returns a collection of flagged items, not {type(result).__name__}")
+    if result is None or isinstance(result, (str, bytes)) or not hasattr(result, "__iter__"):
+        raise TypeError(f"a detector returns a collection of flagged items (a list, an Index or a boolean "
+                        f"Series), not {type(result).__name__}")
     keys = set()
     for item in list(result):
         if isinstance(item, (pd.Timestamp, np.datetime64)) or hasattr(item, "isoformat"):
@@ -109,26 +131,68 @@ def _shop():
     return dimensions.dirty_shop(**SHOP)
 
 
+def _emails() -> pd.Series:
+    return _shop().tables["customers"]["email"]
+
+
 def _email_validity() -> float:
     from labs.quality import dimensions, rules
 
     return dimensions.validity(_shop().tables["customers"], "email", pattern=rules.EMAIL)
 
 
-EMAIL_VALIDITY = Number(
+def _email_share_of_rows() -> float:
+    from labs.quality import rules
+
+    return float(_emails().dropna().str.fullmatch(rules.EMAIL).sum() / len(_emails()))
+
+
+def _email_partial_match() -> float:
+    from labs.quality import rules
+
+    return float(_emails().dropna().str.contains(rules.EMAIL).mean())
+
+
+@dataclass(kw_only=True)
+class _Share(Number):
+    """A share from 0 to 1: an answer between 1 and 100 is read as a percentage and said so."""
+
+    def find_problem(self, payload):
+        problem = super().find_problem(payload)
+        if problem:  # a share a few thousandths off is not "0% off"
+            problem = Problem(problem.message.replace(" (0% off)", ""), problem.details)
+        if problem and 1 < payload <= 100:
+            return Problem(f"{problem.message} Give a share from 0 to 1, not a percentage "
+                           f"({payload / 100:.4f}, not {payload:g}).")
+        return problem
+
+
+EMAIL_VALIDITY = _Share(
     id="email_validity",
     prompt="In the dirty customers table, what share of the e-mails that are present match the pattern "
-           "rules.EMAIL (whole value)? A number from 0 to 1.",
+           "rules.EMAIL as a whole value (not just somewhere inside it)? A number from 0 to 1, to at least "
+           "three decimals.",
     value=_email_validity,
     abs_tol=0.0005,
+    mistakes=(
+        (_email_share_of_rows, "Validity is measured over the values that are there: divide by the e-mails that "
+                               "are present, not by every row (a missing e-mail is completeness's business)."),
+        (_email_partial_match, "Some e-mails hold a valid address plus stray text (a trailing space, a second "
+                               "address): str.contains and str.match accept them; test the whole value with "
+                               "str.fullmatch."),
+        (lambda: 1 - _email_validity(), "That is the share of invalid e-mails; the question asks for the valid share."),
+    ),
     hints=("Validity is measured over the values that are there; the missing ones are already counted by "
            "completeness.",
-           "customers['email'].dropna(), then .str.fullmatch(rules.EMAIL).mean()."),
+           "customers['email'].dropna(), then .str.fullmatch(rules.EMAIL).mean(): fullmatch, because an address "
+           "followed by stray text is not a valid value."),
     solution="present = customers['email'].dropna()\n"
              "email_validity = present.str.fullmatch(rules.EMAIL).mean()",
     explanation="Dividing by all rows would count each missing e-mail twice, once as incomplete and once as "
                 "invalid, and the two KPIs could no longer be read apart. A standard states each metric's "
-                "denominator; here validity = valid / present and completeness = present / rows.",
+                "denominator; here validity = valid / present and completeness = present / rows. And a format "
+                "rule is about the whole value: a search that finds an address inside 'a@b.com, c@d.com' "
+                "passes a field no mail server accepts.",
     covers=("S1", "Q3.3"),
 )
 
@@ -136,16 +200,18 @@ EMAIL_VALIDITY = Number(
 # --- Exercise: a quarantine query ----------------------------------------------------------------
 
 def quarantine_fixtures() -> dict:
+    # Row 9 repeats order 100 with a corrected amount: a repeat of the key, though the rows differ.
     orders = pd.DataFrame({
-        "row_id": [1, 2, 3, 4, 5, 6, 7, 8],
-        "order_id": [100, 101, 102, 101, 103, 104, 105, 101],
-        "customer_id": [1, 2, 9, 2, None, 3, 7, 2],
-        "total_amount": [20.0, 35.5, 12.0, 35.5, 8.0, None, 50.0, 35.5],
+        "row_id": [1, 2, 3, 4, 5, 6, 7, 8, 9],
+        "order_id": [100, 101, 102, 101, 103, 104, 105, 101, 100],
+        "customer_id": [1, 2, 9, 2, None, 3, 7, 2, 1],
+        "total_amount": [20.0, 35.5, 12.0, 35.5, 8.0, None, 50.0, 35.5, 21.0],
     })
     orders["customer_id"] = orders["customer_id"].astype("Int64")
-    # A customer row without an id: dirty parents are the usual case, and they break NOT IN.
-    customers = pd.DataFrame({"customer_id": pd.array([1, 2, 3, None], dtype="Int64"),
-                              "name": ["Ann", "Bo", "Cy", "unknown"]})
+    # Dirty parents are the usual case: a customer row without an id (it breaks NOT IN) and a
+    # customer listed twice (it doubles every order joined to it).
+    customers = pd.DataFrame({"customer_id": pd.array([1, 2, 3, None, 2], dtype="Int64"),
+                              "name": ["Ann", "Bo", "Cy", "unknown", "Bo"]})
     return {"orders": orders, "customers": customers}
 
 
@@ -162,26 +228,68 @@ UNION ALL
 SELECT row_id, 'amount_present' FROM orders WHERE total_amount IS NULL
 """
 
+
+def _reference_with(old: str, new: str) -> str:
+    assert old in QUARANTINE_SQL_REFERENCE, old
+    return QUARANTINE_SQL_REFERENCE.replace(old, new)
+
+
+_EXISTS = "NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = o.customer_id)"
+_NUMBERED = "row_number() OVER (PARTITION BY order_id ORDER BY row_id) AS nth FROM orders)\nWHERE nth > 1"
+QUARANTINE_MISTAKES = (
+    Mistake(sql=_reference_with(_EXISTS, "o.customer_id NOT IN (SELECT customer_id FROM customers)"),
+            says="customers has a row whose customer_id is NULL, and x NOT IN (a list holding a NULL) is never "
+                 "true, so no orphan is found: use NOT EXISTS, or filter the NULLs out of the subquery."),
+    Mistake(sql=_reference_with(_NUMBERED, "count(*) OVER (PARTITION BY order_id) AS n FROM orders)\nWHERE n > 1"),
+            says="count(*) > 1 flags the original along with its repeats: number the copies with row_number() "
+                 "and let the first one pass."),
+    Mistake(sql=_reference_with("total_amount IS NULL", "total_amount = NULL"),
+            says="total_amount = NULL is never true (a comparison with NULL is unknown): test with IS NULL."),
+    Mistake(sql=_reference_with("WHERE o.customer_id IS NOT NULL\n  AND ", "WHERE "),
+            says="Where customer_id is missing there is no reference to check: that row breaks completeness, "
+                 "not customer_exists, so test integrity only where customer_id is present."),
+    Mistake(sql=_reference_with("PARTITION BY order_id ORDER BY", "PARTITION BY order_id, customer_id, total_amount ORDER BY"),
+            says="Row 9 repeats order_id 100 with another amount: a repeat is the same order_id, whatever the "
+                 "other columns hold, so partition by order_id alone."),
+    Mistake(sql=_reference_with("ORDER BY row_id)", "ORDER BY row_id DESC)"),
+            says="The original is the copy with the smallest row_id: number the copies in ascending row_id."),
+    Mistake(sql="""
+        WITH j AS (
+            SELECT o.row_id, o.order_id, o.customer_id, o.total_amount, c.customer_id AS known,
+                   row_number() OVER (PARTITION BY o.order_id ORDER BY o.row_id) AS nth
+            FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id)
+        SELECT row_id, 'order_id_unique' AS rule FROM j WHERE nth > 1
+        UNION ALL
+        SELECT row_id, 'customer_exists' FROM j WHERE customer_id IS NOT NULL AND known IS NULL
+        UNION ALL
+        SELECT row_id, 'amount_present' FROM j WHERE total_amount IS NULL""",
+            says="Customer 2 is listed twice in customers, so a join to it doubles each of its orders before the "
+                 "rules run: test references with NOT EXISTS (a semi-join), not a join."),
+)
+
 QUARANTINE_SQL = Sql(
     id="quarantine_sql",
     prompt="Write one DuckDB query over orders(row_id, order_id, customer_id, total_amount) and "
            "customers(customer_id, name) that returns a row (row_id, rule) for every rule a row breaks: "
-           "'order_id_unique' (a repeat of an order_id; the row with the smallest row_id is the original "
-           "and passes), 'customer_exists' (a customer_id that is present but not in customers) and "
-           "'amount_present' (total_amount is missing). A row that breaks two rules appears twice.",
+           "'order_id_unique' (a repeat of an order_id, whatever its other columns; the row with the smallest "
+           "row_id is the original and passes), 'customer_exists' (a customer_id that is present but not in "
+           "customers) and 'amount_present' (total_amount is missing). A row that breaks two rules appears twice. "
+           "customers is dirty, as parents usually are.",
     fixtures=quarantine_fixtures,
     reference=QUARANTINE_SQL_REFERENCE,
+    mistakes=QUARANTINE_MISTAKES,
     hints=("Write one SELECT per rule, each returning row_id and the rule's name as a literal, and glue them "
            "with UNION ALL.",
            "Repeats: row_number() OVER (PARTITION BY order_id ORDER BY row_id) > 1 keeps the first copy out. "
            "Missing amounts: IS NULL (= NULL is never true).",
-           "customers has a row whose customer_id is NULL: `x NOT IN (subquery with a NULL)` is never true. "
-           "Use NOT EXISTS, or a LEFT JOIN and `c.customer_id IS NULL`."),
+           "customers has a row whose customer_id is NULL and a customer listed twice: `x NOT IN (subquery with "
+           "a NULL)` is never true, and a join multiplies rows. Use NOT EXISTS."),
     solution=QUARANTINE_SQL_REFERENCE.strip(),
     explanation="Quarantine keeps the evidence: which row, which rule, so a steward can fix the source and "
-                "replay exactly those rows. Three classic leaks: count(*) > 1 flags the original along with "
+                "replay exactly those rows. Four classic leaks: count(*) > 1 flags the original along with "
                 "its copies; NOT IN against a column holding a NULL returns nothing at all, so orphans pass "
-                "silently; `= NULL` matches nothing. NOT EXISTS and row_number() have none of these traps.",
+                "silently; `= NULL` matches nothing; a join to a parent with a repeated key multiplies rows. "
+                "NOT EXISTS and row_number() have none of these traps.",
     covers=("Q3.3", "A7"),
 )
 
@@ -200,16 +308,57 @@ def _freshness_expected() -> pd.DataFrame:
     return anomalies.freshness_breaches(freshness_loads())
 
 
+def _late_after(deadline: pd.Timedelta, minutes, keep) -> Callable[[], pd.DataFrame]:
+    """A known wrong answer: late rows chosen by ``keep(since, minutes)``, plus the missing days."""
+    def table():
+        loads = freshness_loads()
+        since = loads["arrived_at"].dt.tz_localize(None) - (loads["day"] + deadline)
+        late_minutes = minutes(since)
+        late = pd.DataFrame({"day": loads["day"], "status": "late", "minutes_late": late_minutes})
+        late = late[keep(since, late_minutes)]
+        missing = _freshness_expected().query("status == 'missing'")
+        return pd.concat([late.astype({"minutes_late": "Float64"}), missing.astype({"minutes_late": "Float64"})],
+                         ignore_index=True)
+    return table
+
+
+_SLA = pd.Timedelta(days=1, hours=6)
+_WHOLE = lambda since: since // pd.Timedelta(minutes=1)  # noqa: E731  rounded down, as the SLA counts
+_EDGE = ("late means a whole minute or more past 06:00 (minutes rounded down): a load at 06:00:00 or "
+         "06:00:30 is on time.")
+FRESHNESS_MISTAKES = (
+    Mistake(table=lambda: _freshness_expected().query("status == 'late'"),
+            says="A day that never arrived left no row to test: compare the loaded days with a calendar "
+                 "(generate_series, pd.date_range) to find the missing ones."),
+    Mistake(table=_late_after(_SLA, _WHOLE, lambda since, m: since > pd.Timedelta(0)),
+            says="A load 30 s after the deadline is 0 whole minutes late: " + _EDGE),
+    Mistake(table=_late_after(_SLA, _WHOLE, lambda since, m: m >= 0),
+            says="A load at 06:00:00 is 0 minutes late, which is on time: " + _EDGE),
+    Mistake(table=_late_after(_SLA, lambda since: -((-since) // pd.Timedelta(minutes=1)), lambda since, m: m > 0),
+            says="minutes_late is the whole minutes past the deadline rounded down (06:00:30 is 0, 06:41:59 is "
+                 "41); rounding up makes on-time loads late."),
+    Mistake(table=_late_after(_SLA, lambda since: since / pd.Timedelta(minutes=1), lambda since, m: m >= 1),
+            says="minutes_late is a whole number of minutes, rounded down: floor the difference."),
+    Mistake(table=_late_after(pd.Timedelta(days=1), _WHOLE, lambda since, m: m > 0),
+            says="The deadline is 06:00 UTC the day after the data's date (day + 30 hours), not midnight."),
+    Mistake(table=lambda: _freshness_expected().fillna({"minutes_late": 0}),
+            says="A day that never arrived has no lateness to measure: its minutes_late is null, not 0."),
+)
+
+
 FRESHNESS = Table(
     id="freshness_breaches",
-    prompt="`loads` has one row per daily load: day (the data's date), rows, arrived_at (UTC). The SLA: a "
-           "day's data is in by 06:00 UTC the next day. Return every breach from the first to the last day "
-           "of loads: columns day, status ('late' or 'missing'), minutes_late (whole minutes past the "
-           "deadline; null for a missing day).",
+    prompt="`loads` has one row per daily load: day (the data's date), rows, arrived_at (UTC, to the second). "
+           "The SLA: a day's data is in by 06:00 UTC the next day. Return every breach from the first to the "
+           "last day of loads: columns day, status ('late' or 'missing'), minutes_late (whole minutes past the "
+           "deadline, rounded down; null for a missing day). A load is late when it arrives a whole minute or "
+           "more after the deadline: 06:00:30 is 0 minutes late and on time, 06:01:00 is 1 minute late.",
     expected_fn=_freshness_expected,
     key=("day",),
+    mistakes=FRESHNESS_MISTAKES,
     hints=("The deadline of day d is d + 1 day + 6 hours; minutes late = (arrived_at - deadline) in whole "
-           "minutes, kept when > 0.",
+           "minutes, rounded down (date_diff('minute', ...) in DuckDB, // pd.Timedelta(minutes=1) in pandas), "
+           "kept when > 0.",
            "A load that never ran left no row. Build the calendar (generate_series in DuckDB, "
            "pd.date_range in pandas) and anti-join it with the loaded days.",
            "arrived_at is time-zone aware (UTC) and day is not: drop the zone (or add one) before subtracting."),
@@ -226,7 +375,8 @@ FRESHNESS = Table(
              "\"\"\").df()",
     explanation="Freshness checks that only look at rows that exist miss the worst case: a day that never "
                 "arrived. Monitoring tools compare against an expected schedule for that reason, and a "
-                "freshness SLA states the deadline (06:00 next day) rather than an age, so it can be tested.",
+                "freshness SLA states the deadline (06:00 next day) rather than an age, so it can be tested; it "
+                "also states its unit, since whether 06:00:30 breaches '06:00' is a decision, not a fact.",
     covers=("N1", "D7"),
 )
 
@@ -266,17 +416,29 @@ def _judge_volume(observed):
         truth = [d.strftime("%Y-%m-%d") for d in volume["day"]]
         flagged = observed[str(seed)]
         s = precision_recall(flagged, truth)
+        where = f"On loads(seed={seed})"
         if s["recall"] < MIN_RECALL:
-            missed = [f"{d.strftime('%Y-%m-%d')} ({k} x{f:g})" for d, k, f in
-                      zip(volume["day"], volume["kind"], volume["factor"]) if d.strftime("%Y-%m-%d") not in flagged]
-            return (f"On loads(seed={seed}) your detector found {s['tp']} of the {len(truth)} planted spikes and "
-                    f"drops (recall {s['recall']:.2f}, needs >= {MIN_RECALL}); it missed {', '.join(missed[:3])}. "
-                    f"One mean and standard deviation for the whole history are stretched by growth, weekends "
-                    f"and the spikes themselves: compare each day with its own weekday's recent past.")
+            missed = volume[[d.strftime("%Y-%m-%d") not in flagged for d in volume["day"]]]
+            shown = ", ".join(f"{d.strftime('%Y-%m-%d')} ({k} x{f:g})" for d, k, f in
+                              zip(missed["day"], missed["kind"], missed["factor"]))
+            head = (f"{where} your detector found {s['tp']} of the {len(truth)} planted spikes and drops "
+                    f"(recall {s['recall']:.2f}, needs >= {MIN_RECALL})")
+            kinds = set(missed["kind"])
+            days = ", ".join(f"{d.strftime('%Y-%m-%d')} (x{f:g})" for d, f in zip(missed["day"], missed["factor"]))
+            if kinds == {"drop"} and len(missed) == (volume["kind"] == "drop").sum():
+                return (f"{head}: it missed every planted drop, {days}. A lost partition is as anomalous as a "
+                        f"replayed file: test both sides, in logs, where a halving is as far as a doubling.")
+            if kinds == {"spike"} and len(missed) == (volume["kind"] == "spike").sum():
+                return (f"{head}: it missed every planted spike, {days}. Test both sides of the baseline, "
+                        f"in logs, where a doubling is as far as a halving.")
+            return (f"{head}; it missed {shown}. A yardstick from the whole history (one mean and standard "
+                    f"deviation) is stretched by growth, weekends and the spikes themselves: compare each day "
+                    f"with its own weekday's recent past.")
         if s["precision"] < MIN_PRECISION:
-            return (f"On loads(seed={seed}) your detector flagged {len(flagged)} days but only {s['tp']} are "
-                    f"planted (precision {s['precision']:.2f}, needs >= {MIN_PRECISION}): an alert that fires "
-                    f"this often gets muted. Raise the threshold, or compare weekends with weekends.")
+            return (f"{where} your detector flagged {len(flagged)} days but only {s['tp']} are planted "
+                    f"(precision {s['precision']:.2f}, needs >= {MIN_PRECISION}): an alert that fires this often "
+                    f"gets muted. Compare weekends with weekends on the calendar (a missing day shifts a row-based "
+                    f"shift(7) onto another weekday), or raise the threshold.")
     return None
 
 
@@ -289,6 +451,7 @@ VOLUME_DETECTOR = _Detector(
     cases=((_volume_case(),),),
     probes=(("planted spikes and drops", _probe_volume, _judge_volume),),
     call_name="detect_volume",
+    case="42 quiet days with one 10x spike (2024-01-31)",
     hints=("Plot a history first: weekends are 40% lower than weekdays and the level grows. A single global "
            "mean cannot fit that.",
            "Compare each day with the median of the same weekday over the previous 4 weeks "
@@ -339,20 +502,37 @@ def _judge_outliers(observed):
     from labs.quality.scoring import precision_recall
 
     for rate, seed in OUTLIER_RUNS:
-        truth = [str(i) for i in with_planted_outliers(rate=rate, seed=seed)[1]]
+        amounts, planted = with_planted_outliers(rate=rate, seed=seed)
+        truth = [str(i) for i in planted]
         flagged = observed[f"{rate}/{seed}"]
         s = precision_recall(flagged, truth)
         where = f"With {rate:.0%} of the amounts planted out of range (seed {seed})"
         if s["recall"] < MIN_OUTLIER_SCORE:
-            return (f"{where} your detector found {s['tp']} of {len(truth)} (recall {s['recall']:.2f}, needs >= "
-                    f"{MIN_OUTLIER_SCORE}). Many extreme values inflate the mean and standard deviation they "
-                    f"are measured with, so a z-score hides them (masking): use the median and MAD, or quartiles.")
+            missed = amounts.loc[sorted(set(planted) - {int(k) for k in flagged if k.isdigit()})]
+            head = f"{where} your detector found {s['tp']} of {len(truth)} (recall {s['recall']:.2f}, needs >= " \
+                   f"{MIN_OUTLIER_SCORE})"
+            if (missed <= 0).mean() > 0.9 and (amounts.loc[planted] <= 0).sum() == (missed <= 0).sum():
+                return (f"{head}: it missed every planted amount that is zero or negative. np.log of such a value "
+                        f"is NaN, and a NaN is never beyond a fence: flag amounts <= 0 first, then fence the logs.")
+            honest_max = amounts.drop(index=planted).max()
+            worst = missed.loc[missed.abs().idxmax()]
+            return (f"{head}; the missed ones reach {_money(worst)} "
+                    f"(the largest honest amount is {_money(honest_max)}), so your fences are too wide. Many extreme "
+                    f"values inflate the mean and standard deviation they are measured with, so a z-score widens "
+                    f"with them (masking): use the median and MAD, or quartiles, on log(amount).")
         if s["precision"] < MIN_OUTLIER_SCORE:
-            return (f"{where} your detector flagged {len(flagged)} values, {s['fp']} of them honest "
-                    f"(precision {s['precision']:.2f}, needs >= {MIN_OUTLIER_SCORE}). Order amounts have a long "
-                    f"right tail: fences fitted to the raw values cut into it. Work on log(amount), and treat "
-                    f"amounts <= 0 as outliers.")
+            rows = [int(k) for k in flagged if k.isdigit() and int(k) in amounts.index and int(k) not in set(planted)]
+            span = (f", from {_money(amounts.loc[rows].min())} to {_money(amounts.loc[rows].max())}" if rows else "")
+            return (f"{where} your detector flagged {len(flagged)} values, {s['fp']} of them honest{span} "
+                    f"(precision {s['precision']:.2f}, "
+                    f"needs >= {MIN_OUTLIER_SCORE}). Order amounts have a long right tail: fences fitted to the "
+                    f"raw values cut into it. Work on log(amount), treat amounts <= 0 as outliers, and keep the "
+                    f"fence wide enough for an honest tail (a modified z-score of 3.5).")
     return None
+
+
+def _money(x: float) -> str:
+    return f"{x:,.2f}"
 
 
 OUTLIER_DETECTOR = _Detector(
@@ -364,6 +544,8 @@ OUTLIER_DETECTOR = _Detector(
     cases=((_outlier_case(),),),
     probes=(("planted outliers", _probe_outliers, _judge_outliers),),
     call_name="flag_outliers",
+    case="31 amounts between 85 and 115 and one of 5,000 (row 30)",
+    item="row",
     hints=("Draw a histogram of the amounts: the bulk is skewed to the right, with a long honest tail.",
            "A z-score fails when outliers are many (they stretch the standard deviation); raw IQR or MAD "
            "fences flag the honest tail. Take logs first.",
@@ -383,24 +565,44 @@ OUTLIER_DETECTOR = _Detector(
 
 # --- Exercise: why the z-score missed ---------------------------------------------------------
 
-MASKING = Choice(
+@dataclass(kw_only=True)
+class _ReasonedChoice(Choice):
+    """A Choice whose wrong options each say why they are wrong, in one sentence."""
+    reasons: dict
+
+    def find_problem(self, payload):
+        wrong = [c for c in payload if c not in self.correct]
+        if wrong:
+            return Problem(" ".join(f"{c} is not right: {self.reasons[c]}" for c in wrong))
+        return super().find_problem(payload)
+
+
+MASKING = _ReasonedChoice(
     id="masking_choice",
     prompt="On the amounts with 8% planted outliers, |z| > 3 missed about a third of them. Why?",
     options={
-        "A": "The planted values are inside the normal range of the column, so nothing could catch them.",
+        "A": "The amounts are skewed (a long right tail), so a symmetric 3-sigma band sits in the wrong place.",
         "B": "The outliers themselves inflate the standard deviation (and pull the mean), so the 3-sigma "
-             "fence moves out past many of them.",
-        "C": "3 is too low a threshold: a higher one would catch more of them.",
-        "D": "z-scores only work on whole numbers, and the amounts have cents.",
+             "band widens past many of them.",
+        "C": "5,000 values are too few for a 3-sigma rule to be reliable.",
+        "D": "Most of the missed values lie below the mean, and |z| > 3 is built to catch large values.",
     },
     correct=("B",),
-    hints=("Compute the mean and standard deviation with and without the planted values.",
+    reasons={
+        "A": "skew is real, but it makes a symmetric band raise false alarms in the honest tail; it does not "
+             "hide values that lie one to three ranges past the minimum or maximum.",
+        "C": "5,000 values estimate the honest mean and spread well; the band moves because of the planted "
+             "values, and a bigger sample with the same 8% would miss as many.",
+        "D": "|z| is two-sided, so a value far below the mean is flagged as readily as one far above; the low "
+             "ones are missed because the band was stretched past them.",
+    },
+    hints=("Compute the standard deviation with and without the planted values.",
            "What happens to a yardstick measured on the very values it is meant to judge?"),
     solution="masking_choice = 'B'",
-    explanation="That is masking: each extreme value widens the band that should expose it. A is false (they "
-                "lie one to three ranges beyond the min or max); C is backwards (a higher threshold flags "
-                "fewer); D is irrelevant. Robust statistics (median, MAD, quartiles) are barely moved by a "
-                "minority of outliers.",
+    explanation="That is masking: each extreme value widens the band that should expose it (here the planted "
+                "8% multiply the standard deviation about fifteenfold). Skew (A) costs precision, not recall; "
+                "sample size (C) is not the issue at 5,000 rows; the sign (D) does not matter to |z|. Robust "
+                "statistics (median, MAD, quartiles) are barely moved by a minority of outliers.",
     covers=("R1",),
 )
 

@@ -35,6 +35,9 @@ START = pd.Timestamp("2024-01-01")
 WEEKDAY_FACTOR = np.array([1.00, 1.03, 1.04, 1.01, 0.96, 0.62, 0.55])
 EXPECTED_BY = pd.Timedelta(hours=6)   # SLA: a day's data is in by 06:00 the next day
 HISTORY_DAYS = 28                     # no anomaly is planted before there is history to compare with
+# Two on-time loads land on the SLA's boundary: at 06:00:00 and at 06:00:30. Lateness is counted
+# in whole minutes (rounded down), so both are on time; a check must say which side a boundary is on.
+EDGE_SECONDS = (0, 30)
 
 
 def daily_loads(days: int = 180, seed: int = 42, base: int = 10_000, growth: float = 0.003,
@@ -43,10 +46,12 @@ def daily_loads(days: int = 180, seed: int = 42, base: int = 10_000, growth: flo
     """Return ``(loads, planted)``.
 
     ``loads`` has one row per load that happened: ``day`` (the data's date),
-    ``rows`` and ``arrived_at`` (when the load finished, UTC). ``planted`` has one
-    row per planted defect: ``day`` and ``kind`` (``spike``, ``drop``, ``late``,
+    ``rows`` and ``arrived_at`` (when the load finished, UTC, to the second). ``planted``
+    has one row per planted defect: ``day`` and ``kind`` (``spike``, ``drop``, ``late``,
     ``missing``) and ``factor`` (the volume multiplier, or hours late). A missing
     day has no row in ``loads`` at all: that is what a load that never ran leaves.
+    Two loads that are not defects arrive on the deadline's edge (``EDGE_SECONDS`` after
+    06:00): they are on time, since lateness counts whole minutes.
     """
     if isinstance(days, bool) or not isinstance(days, int) or days < HISTORY_DAYS + 14:
         raise ValueError(f"days must be a whole number >= {HISTORY_DAYS + 14}, not {days!r}.")
@@ -88,8 +93,15 @@ def daily_loads(days: int = 180, seed: int = 42, base: int = 10_000, growth: flo
 
     # On time, a load lands between 01:00 and 05:00 the next day; late ones go past the SLA.
     on_time = pd.to_timedelta(rng.uniform(1, 5, days), unit="h")
-    arrived = day + pd.Timedelta(days=1) + on_time + pd.to_timedelta(late_hours, unit="h")
-    arrived = arrived.floor("min").tz_localize("UTC")
+    arrived = (day + pd.Timedelta(days=1) + on_time + pd.to_timedelta(late_hours, unit="h")).floor("s")
+    # The boundary cases, from a stream of their own so the counts and defects above stay as they are.
+    edge_rng = np.random.default_rng([int(seed), 84])
+    free = np.array([i for i in range(HISTORY_DAYS, days - 1) if i not in chosen])
+    edges = edge_rng.choice(free, size=len(EDGE_SECONDS), replace=False)
+    arrived = arrived.to_series(index=np.arange(days))
+    for at, seconds in zip(edges, EDGE_SECONDS):
+        arrived[at] = day[at] + pd.Timedelta(days=1) + EXPECTED_BY + pd.Timedelta(seconds=seconds)
+    arrived = pd.DatetimeIndex(arrived).tz_localize("UTC")
     missing = [at for at, kind in zip(chosen, kinds) if kind == "missing"]
     keep = np.ones(days, dtype=bool)
     keep[missing] = False
@@ -149,10 +161,11 @@ def seasonal_volume_anomalies(counts: pd.Series, weeks: int = 4, threshold: floa
 
 def freshness_breaches(loads: pd.DataFrame, expected_by: pd.Timedelta = EXPECTED_BY,
                        first_day=None, last_day=None) -> pd.DataFrame:
-    """Days whose load arrived after ``day + 1 day + expected_by``, or never arrived.
+    """Days whose load arrived a whole minute or more after ``day + 1 day + expected_by``, or never.
 
     Returns ``day``, ``status`` (``late`` or ``missing``) and ``minutes_late``
-    (whole minutes past the deadline; empty for a missing day), sorted by day. The
+    (whole minutes past the deadline, rounded down, so 06:00:30 is 0 and on time;
+    empty for a missing day), sorted by day. The
     calendar runs from ``first_day`` to ``last_day`` (default: the first and last
     loaded day): a missing day has no row to test, so it is found against the calendar.
     """

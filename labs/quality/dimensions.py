@@ -48,7 +48,8 @@ class Shop:
 def dirty_shop(scale: float = 0.25, seed: int = 42, rate: float = 0.02) -> Shop:
     """Customers and orders with nulls, duplicates, out-of-range values and bad formats.
 
-    ``customers``: defects in email, phone, birth_date, country, plus duplicated rows.
+    ``customers``: defects in email, phone, birth_date, country, plus duplicated rows; two
+    e-mails carry stray text after a valid address (a trailing space, a second address).
     ``orders``: defects in customer_id (an out-of-range id points at no customer: an
     integrity break), status, total_amount, order_date, plus duplicated rows.
     ``order_items`` stays clean: it is the second source the totals must agree with.
@@ -61,9 +62,30 @@ def dirty_shop(scale: float = 0.25, seed: int = 42, rate: float = 0.02) -> Shop:
     orders, order_labels = defects.inject(
         raw["orders"], rate=rate, seed=seed + 1,
         columns=["customer_id", "status", "total_amount", "order_date"])
+    customers, customer_labels = _stray_text_in_emails(customers, customer_labels, seed)
     clean = {"customers": defects._with_row_id(raw["customers"]), "orders": defects._with_row_id(raw["orders"])}
     return Shop(tables={"customers": customers, "orders": orders, "order_items": raw["order_items"]},
                 clean=clean, labels={"customers": customer_labels, "orders": order_labels})
+
+
+def _stray_text_in_emails(customers: pd.DataFrame, labels: pd.DataFrame, seed: int):
+    """Two e-mails broken the way exports break them: a trailing space, and a second address in
+    the field. Each still *contains* a valid address, so only a whole-value match rejects it."""
+    touched = set(labels["row_id"]) | set(labels.loc[labels["kind"] == "duplicate", "original"].astype(int))
+    candidates = customers.loc[~customers["row_id"].isin(touched) & customers["email"].notna()]
+    if len(candidates) < 2:
+        return customers, labels
+    rng = np.random.default_rng([int(seed), 85])
+    picked = candidates.iloc[np.sort(rng.choice(len(candidates), size=2, replace=False))]
+    first, second = picked.index
+    customers = customers.copy()
+    customers.loc[first, "email"] = customers.loc[first, "email"] + " "
+    customers.loc[second, "email"] = customers.loc[second, "email"] + ", " + customers.loc[first, "email"].strip()
+    added = pd.DataFrame({"row_id": picked["row_id"].to_numpy(), "column": "email", "kind": "bad_format",
+                          "original": picked["email"].to_numpy(),
+                          "planted": customers.loc[[first, second], "email"].to_numpy()})
+    labels = pd.concat([labels, added], ignore_index=True).sort_values("row_id", kind="stable", ignore_index=True)
+    return customers, labels
 
 
 def _column(df: pd.DataFrame, column: str) -> pd.Series:
