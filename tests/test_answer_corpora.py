@@ -57,10 +57,6 @@ PENDING: set[str] = {
     "07-streaming:window_counts", "07-streaming:dropped_rows", "07-streaming:late_rule",
     "07-streaming:idempotent_sink", "07-streaming:consumer_loop", "07-streaming:state_freeing",
     "07-streaming:trigger_latency",
-    # 08-data-quality
-    "08-data-quality:dimension_match", "08-data-quality:email_validity", "08-data-quality:quarantine_sql",
-    "08-data-quality:freshness_breaches", "08-data-quality:volume_detector",
-    "08-data-quality:outlier_detector", "08-data-quality:masking_choice",
     # 09-governance-security
     "09-governance-security:analyst_view", "09-governance-security:pseudonymise",
     "09-governance-security:k_anonymity", "09-governance-security:erase_subject",
