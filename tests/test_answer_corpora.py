@@ -62,21 +62,6 @@ PENDING: set[str] = {
     "09-governance-security:k_anonymity", "09-governance-security:erase_subject",
     "09-governance-security:clean_lineage", "09-governance-security:tls_protects",
     "09-governance-security:pipeline_controls",
-    # 90-interview-drills
-    "90-interview-drills:opening_move", "90-interview-drills:binding_limit",
-    "90-interview-drills:clickstream_peak_events_per_s", "90-interview-drills:clickstream_tb_per_day",
-    "90-interview-drills:clickstream_log_tb", "90-interview-drills:clickstream_partitions",
-    "90-interview-drills:clickstream_design", "90-interview-drills:transactions_rows_per_s",
-    "90-interview-drills:transactions_gb_per_day", "90-interview-drills:transactions_stored_tb",
-    "90-interview-drills:transactions_nodes", "90-interview-drills:transactions_design",
-    "90-interview-drills:sensors_peak_events_per_s", "90-interview-drills:sensors_gb_per_day",
-    "90-interview-drills:sensors_archive_tb", "90-interview-drills:sensors_shards",
-    "90-interview-drills:sensors_design", "90-interview-drills:live_orders_peak_events_per_s",
-    "90-interview-drills:live_orders_gb_per_day", "90-interview-drills:live_orders_log_gb",
-    "90-interview-drills:live_orders_partitions", "90-interview-drills:live_orders_design",
-    "90-interview-drills:ecommerce_peak_events_per_s", "90-interview-drills:ecommerce_gb_per_day",
-    "90-interview-drills:ecommerce_lake_tb", "90-interview-drills:ecommerce_partitions",
-    "90-interview-drills:ecommerce_design",
 }
 
 

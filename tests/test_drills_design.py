@@ -1,6 +1,7 @@
 """System-design drills, both ways: reference designs and estimates pass; misses fail and say why."""
 import copy
 import json
+import math
 
 import pytest
 
@@ -36,9 +37,9 @@ def test_missing_replay_fails_naming_the_requirement():
     p = by_id("clickstream")
     answer = {**p.reference, "ingestion": {"use": "rest-polling", "partitions": 32, "retention_days": 7}}
     v = unmet(design.design_exercise(p), answer)
-    assert v.message == "1 of 11 requirements is not met."
+    assert v.message == f"1 of {len(p.rules) + 1} requirements is not met."  # the rules and "focused stages"
     assert v.details[0].startswith("replay: Reprocessing 7 days")
-    assert "ingestion needs one of kafka, kinesis, pulsar, pubsub" in v.details[0]
+    assert "ingestion needs a replayable log: kafka, kinesis, pulsar, pubsub or event-hubs" in v.details[0]
 
 
 def test_missing_pii_protection_fails_naming_the_requirement():
@@ -54,7 +55,7 @@ def test_a_parameter_rule_fails_when_too_small_or_absent():
     ex = design.design_exercise(p)
     too_few = {**p.reference, "ingestion": {"use": ["mqtt-broker", "kinesis"], "partitions": 10}}
     v = unmet(ex, too_few)
-    assert any(d.startswith("burst capacity:") and '"partitions" >= 40' in d for d in v.details)
+    assert any(d.startswith("burst capacity:") and '"partitions" >= 36 (or "shards")' in d for d in v.details)
     no_lateness = {**p.reference, "processing": "flink"}
     v = unmet(ex, no_lateness)
     assert [d.split(":")[0] for d in v.details] == ["late readings"]
@@ -78,16 +79,23 @@ def test_a_missing_stage_and_an_empty_answer():
     assert evaluate(ex, ["kafka"]).status is Status.ERROR
 
 
+GROUPS = design.load()["groups"]
+
+
 def _break(rule, value, catalogue):
     """A stage entry that violates ``rule`` while keeping the rest of ``value``."""
     params = design.parameters(value)
     chosen = design.components(value)
     if "param" in rule:
         params.pop(rule["param"], None)
-    if "any_of" in rule:
-        chosen -= set(rule["any_of"])
-        if not chosen:
-            chosen = {next(c for c in catalogue[rule["stage"]] if c not in rule["any_of"])}
+        for alias in design.load()["parameter_aliases"].get(rule["param"], []):
+            params.pop(alias, None)
+    for key in ("any_of", "group"):
+        if key in rule:
+            members = set(rule["any_of"]) if key == "any_of" else set(GROUPS[rule["group"]])
+            chosen -= members
+            if not chosen:
+                chosen = {next(c for c in catalogue[rule["stage"]] if c not in members)}
     if "all_of" in rule:
         chosen -= {rule["all_of"][0]}
     if "none_of" in rule:
@@ -113,6 +121,84 @@ def test_rule_names_are_unique_within_a_prompt():
         assert len(names) == len(set(names)), p.id
 
 
+def test_rules_test_properties_not_brands():
+    """A Kinesis "shards" count is a partition count; Pub/Sub has none to set; replay may come from the archive."""
+    p = by_id("clickstream")
+    ex = design.design_exercise(p)
+    kinesis = {**p.reference, "ingestion": {"use": "kinesis", "shards": 80, "retention_days": 7}}
+    assert evaluate(ex, kinesis).correct
+    pubsub = {**p.reference, "ingestion": {"use": "pubsub", "retention_days": 7}}
+    assert evaluate(ex, pubsub).correct
+    archive = {**p.reference, "ingestion": {"use": "kafka", "partitions": 32, "retention_days": 2,
+                                            "replay_from": "archive"}}
+    assert evaluate(ex, archive).correct
+    no_archive = {**archive, "storage": ["clickhouse"]}  # nothing on object storage to replay from
+    assert "replay window" in [d.split(":")[0] for d in unmet(ex, no_archive).details]
+
+
+@pytest.mark.parametrize("prompt_id", IDS)
+def test_parameter_minimums_are_the_lowest_accepted_estimate(prompt_id):
+    """An estimate the capacity check accepts is accepted in the design too, and one below it is not."""
+    p = by_id(prompt_id)
+    numbers = {ex.id: ex for ex in design.capacity_exercises(p)}
+    derived = [r for r in p.rules if "min_from" in r]
+    assert derived, "every prompt sizes its parallelism or compute from its own estimate"
+    ex = design.design_exercise(p)
+    for rule in derived:
+        low, _ = numbers[rule["min_from"]].bounds()
+        assert rule["min"] == math.ceil(low - 1e-9)
+        assert evaluate(numbers[rule["min_from"]], rule["min"]).correct
+        for count, ok in ((rule["min"], True), (rule["min"] - 1, False)):
+            answer = copy.deepcopy(p.reference)
+            stage = answer[rule["stage"]]
+            answer[rule["stage"]] = {"use": sorted(design.components(stage)), **design.parameters(stage),
+                                     rule["param"]: count}
+            names = [d.split(":")[0] for d in evaluate(ex, answer).details]
+            assert (rule["name"] not in names) is ok, (rule["name"], count, names)
+
+
+def _kitchen_sink():
+    big = {"partitions": 1000, "retention_days": 3650, "raw_retention_days": 3650, "sink": "idempotent-upsert",
+           "write_mode": "merge", "partition_by": "transaction_date", "allowed_lateness_minutes": 120, "nodes": 100}
+    return {stage: {"use": sorted(items), **big} for stage, items in design.catalogue().items()}
+
+
+@pytest.mark.parametrize("prompt_id", IDS)
+def test_the_kitchen_sink_fails_every_prompt(prompt_id):
+    """Every component in every stage meets every "any_of", so anti-patterns and the cap must catch it."""
+    v = unmet(design.design_exercise(by_id(prompt_id)), _kitchen_sink())
+    names = [d.split(":")[0] for d in v.details]
+    assert "focused stages" in names and any(n.startswith("no ") for n in names), names
+
+
+def test_a_crowded_stage_passes_with_a_reason():
+    p = by_id("clickstream")
+    ex = design.design_exercise(p)
+    seven = ["pseudonymization", "encryption-at-rest", "tls-in-transit", "rbac", "column-masking", "audit-logs",
+             "retention-deletion"]
+    crowded = unmet(ex, {**p.reference, "governance": seven})
+    assert crowded.details == [crowded.details[0]] and crowded.details[0].startswith(
+        "focused stages: Governance lists 7. A design names the components")
+    assert evaluate(ex, {**p.reference, "governance": {"use": seven, "why": "GDPR: masking, audits, deletion"}}).correct
+
+
+def test_a_known_slip_gets_its_own_sentence():
+    p = by_id("clickstream")
+    answer = {**p.reference, "processing": {"use": "spark-structured-streaming", "sink": "exactly-once"}}
+    v = unmet(design.design_exercise(p), answer)
+    assert v.details[0].startswith("no double counting: Exactly-once is the outcome, not the mechanism")
+
+
+def test_e1_orders_reach_the_stream():
+    """Fraud is scored as orders happen: the reference takes them by CDC, and an hourly pull fails."""
+    p = by_id("ecommerce")
+    assert "cdc-debezium" in design.components(p.reference["ingestion"])
+    hourly = {**p.reference, "ingestion": {"use": ["kafka", "nifi-batch"], "partitions": 32, "retention_days": 7}}
+    v = unmet(design.design_exercise(p), hourly)
+    assert [d.split(":")[0] for d in v.details] == ["orders on the stream"]
+    assert "Debezium reads" in p.notes["ingestion"] and "NiFi pulls products" in p.notes["ingestion"]
+
+
 def test_every_design_item_is_drilled():
     covered = {c for p in PROMPTS for c in p.covers}
     assert {f"D{i}" for i in range(1, 12)} | {"Q1.1", "Q12.1", "Q12.2", "A10", "E1"} <= covered
@@ -136,6 +222,16 @@ def test_capacity_estimates_both_ways(prompt_id, ex):
     assert "below the accepted range" in low.message
 
 
+@pytest.mark.parametrize("prompt_id, ex", _numbers(), ids=[ex.id for _, ex in _numbers()])
+def test_every_estimate_names_its_known_slips(prompt_id, ex):
+    """Each known slip (a unit, bits for bytes, a forgotten factor) is rejected with its own sentence."""
+    ask = next(a for a in by_id(prompt_id).asks if a["id"] == ex.id)
+    assert len(ask["mistakes"]) >= 2
+    for value, says in ex.mistakes:
+        v = unmet(ex, value())
+        assert v.message.endswith(says), v.message
+
+
 def test_typical_estimate_mistakes_fail():
     exercises = {ex.id: ex for _, ex in _numbers()}
     average = 2e9 / 86_400  # forgot the peak factor
@@ -144,6 +240,12 @@ def test_typical_estimate_mistakes_fail():
     assert "below" in unmet(exercises["sensors_shards"], 10).message  # sized by bytes, not records
     assert evaluate(exercises["clickstream_peak_events_per_s"], 2e9 / 1e5 * 3).correct  # 86,400 ~ 10^5 is fine
     assert evaluate(exercises["clickstream_partitions"], "28").status is Status.ERROR
+
+
+def test_a_size_in_the_wrong_unit_says_so():
+    exercises = {ex.id: ex for _, ex in _numbers()}
+    v = unmet(exercises["clickstream_log_tb"], 42_000)
+    assert "That is the number in GB: give it in TB" in v.message
 
 
 def test_estimate_is_arithmetic_only():
@@ -166,6 +268,12 @@ def _prompts_copy():
      "prompt 1 (clickstream): capacity.asks[1] (clickstream_tb_per_day): the formula gives 2"),
     (lambda d: d["prompts"][2].pop("hints"), "prompt 3 (sensors): field 'hints' is missing"),
     (lambda d: d["prompts"][3]["rules"][0].update(stage="ingest"), "rules[0] (replay): 'stage' must be one of"),
+    (lambda d: d["prompts"][0]["rules"][0].update(group="durable thing"), "rules[0] (replay): no group 'durable thing'"),
+    (lambda d: d["prompts"][0]["capacity"]["asks"][2]["mistakes"].append({"formula": "41", "says": "close"}),
+     "capacity.asks[2] (clickstream_log_tb): mistakes[4] gives 41, which the check accepts"),
+    (lambda d: d["prompts"][0]["rules"][2].update(min_from="sensors_shards"),
+     "rules[2] (peak throughput): 'min_from' names an estimate of this prompt"),
+    (lambda d: d["groups"]["object store"].append("floppy-disk"), "groups.object store: floppy-disk not in the catalogue"),
 ])
 def test_a_broken_prompts_file_names_prompt_and_field(tmp_path, change, expected):
     data = _prompts_copy()

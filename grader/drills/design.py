@@ -11,24 +11,30 @@ of names, or a dict with the names under ``"use"`` and parameters beside them::
     {"ingestion": {"use": "kafka", "partitions": 32, "retention_days": 7},
      "storage": ["s3", "iceberg"], "orchestration": "airflow", ...}
 
-A rule from the data becomes a ``Requirement``:
+A rule from the data becomes a ``Requirement``. Rules test properties rather than brands where
+they can: ``group`` names a set of components that share a property (any replayable log),
+parameters have aliases (a Kinesis ``shards`` count is a ``partitions`` count), and ``or``
+lists other ways to meet the same need (replaying from the archive instead of a long log)::
 
-    >>> rule = {"name": "replay", "stage": "ingestion", "any_of": ["kafka", "kinesis"],
+    >>> rule = {"name": "replay", "stage": "ingestion", "group": "replayable log",
     ...         "why": "Reprocessing needs a log consumers can re-read."}
-    >>> req = requirement(rule)
+    >>> req = requirement(rule, groups={"replayable log": ["kafka", "kinesis"]})
     >>> req.test({"ingestion": {"use": "kafka"}}), req.test({"ingestion": "rest-polling"})
     (True, False)
+    >>> req.why
+    'Reprocessing needs a log consumers can re-read. (ingestion needs a replayable log: kafka or kinesis)'
     >>> estimate("ceil(events / 86400 * peak)", {"events": 2e9, "peak": 3})
     69445
 """
 from __future__ import annotations
 
 import ast
+import html
 import json
 import math
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.checkers import Problem
@@ -93,14 +99,27 @@ def estimate(formula: str, names: dict[str, float]) -> float:
 
 
 # -- rules as data -> requirements -------------------------------------------------------------
-def _param_ok(rule: dict, value) -> bool:
-    name = rule["param"]
-    got = parameters(value).get(name)
+CONDITION_KEYS = ("stage", "any_of", "group", "all_of", "none_of", "param", "min", "max", "in", "matches",
+                  "min_from", "aliases")
+
+
+def _param_value(rule: dict, value, aliases: dict):
+    """The value of the rule's parameter in a stage entry, under its own name or an alias."""
+    given = parameters(value)
+    for name in (rule["param"], *aliases.get(rule["param"], ())):
+        if given.get(name) is not None:
+            return given[name]
+    return None
+
+
+def _param_ok(rule: dict, value, aliases: dict) -> bool:
+    got = _param_value(rule, value, aliases)
     if got is None:
         return False
-    if "min" in rule and not (isinstance(got, (int, float)) and got >= rule["min"]):
+    number = isinstance(got, (int, float)) and not isinstance(got, bool)
+    if "min" in rule and not (number and got >= rule["min"]):
         return False
-    if "max" in rule and not (isinstance(got, (int, float)) and got <= rule["max"]):
+    if "max" in rule and not (number and got <= rule["max"]):
         return False
     if "in" in rule and got not in rule["in"]:
         return False
@@ -109,37 +128,80 @@ def _param_ok(rule: dict, value) -> bool:
     return True
 
 
-def _expects(rule: dict) -> str:
-    """What the rule asks for, in a few words, appended to its reason."""
-    stage, parts = rule["stage"], []
-    if "any_of" in rule:
-        parts.append("one of " + ", ".join(rule["any_of"]))
-    if "all_of" in rule:
-        parts.append("all of " + ", ".join(rule["all_of"]))
-    if "none_of" in rule:
-        parts.append("none of " + ", ".join(rule["none_of"]))
-    if "param" in rule:
-        p = rule["param"]
-        bounds = [f">= {rule['min']:g}" if "min" in rule else "", f"<= {rule['max']:g}" if "max" in rule else "",
-                  ("in " + "/".join(map(str, rule["in"]))) if "in" in rule else "",
-                  f"naming {rule['matches'].replace('|', ' or ')}" if "matches" in rule else ""]
-        parts.append(f'"{p}" ' + " ".join(b for b in bounds if b))
-    return f"{stage} needs " + "; ".join(parts)
+def _members(cond: dict, groups: dict) -> set[str]:
+    return set(groups.get(cond["group"], ())) if "group" in cond else set()
 
 
-def requirement(rule: dict) -> Requirement:
-    """A ``Requirement`` whose test applies the rule's any_of / all_of / none_of / param checks."""
+def _holds(cond: dict, design: dict, groups: dict, aliases: dict) -> bool:
+    """One condition (a stage and its any_of / group / all_of / none_of / param tests) on a design."""
+    value = design.get(cond["stage"])
+    chosen = components(value)
+    if "any_of" in cond and not chosen & set(cond["any_of"]):
+        return False
+    if "group" in cond and not chosen & _members(cond, groups):
+        return False
+    if "all_of" in cond and not set(cond["all_of"]) <= chosen:
+        return False
+    if "none_of" in cond and chosen & set(cond["none_of"]):
+        return False
+    return _param_ok(cond, value, aliases) if "param" in cond else True
+
+
+def _names(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _expects(cond: dict, groups: dict | None = None, aliases: dict | None = None) -> str:
+    """What a condition asks for, in a few words: 'ingestion needs a replayable log: kafka or kinesis'."""
+    groups, aliases = groups or {}, aliases or {}
+    parts = []
+    if "any_of" in cond:
+        parts.append("one of " + ", ".join(cond["any_of"]))
+    if "group" in cond:
+        parts.append(f"a {cond['group']}: {_names(groups.get(cond['group'], []))}")
+    if "all_of" in cond:
+        parts.append("all of " + ", ".join(cond["all_of"]))
+    if "none_of" in cond:
+        parts.append("none of " + ", ".join(cond["none_of"]))
+    if "param" in cond:
+        p = cond["param"]
+        bounds = [f">= {cond['min']:g}" if "min" in cond else "", f"<= {cond['max']:g}" if "max" in cond else "",
+                  ("in " + "/".join(map(str, cond["in"]))) if "in" in cond else "",
+                  f"naming {cond['matches'].replace('|', ' or ')}" if "matches" in cond else ""]
+        other = "".join(f' (or "{a}")' for a in aliases.get(p, ()))
+        parts.append(f'"{p}" ' + " ".join(b for b in bounds if b) + other)
+    return f"{cond['stage']} needs " + "; ".join(parts)
+
+
+def requirement(rule: dict, groups: dict | None = None, aliases: dict | None = None) -> Requirement:
+    """A ``Requirement`` met when the rule's own conditions hold, or every condition of one of its ``or`` ways.
+
+    ``groups`` maps a property ("replayable log") to the components that have it; ``aliases`` maps
+    a parameter to the other names it goes by ({"partitions": ["shards"]}).
+    """
+    groups, aliases = groups or {}, aliases or {}
+    ways = [alt["all"] for alt in rule.get("or", [])]
+
     def test(design: dict) -> bool:
-        value = design.get(rule["stage"])
-        chosen = components(value)
-        if "any_of" in rule and not chosen & set(rule["any_of"]):
-            return False
-        if "all_of" in rule and not set(rule["all_of"]) <= chosen:
-            return False
-        if "none_of" in rule and chosen & set(rule["none_of"]):
-            return False
-        return _param_ok(rule, value) if "param" in rule else True
-    return Requirement(rule["name"], test, f"{rule['why']} ({_expects(rule)})")
+        if _holds(rule, design, groups, aliases):
+            return True
+        return any(all(_holds(c, design, groups, aliases) for c in way) for way in ways)
+
+    expects = rule.get("says") or _expects(rule, groups, aliases)
+    expects += "".join(f"; or {alt['says']}" for alt in rule.get("or", []))
+    return Requirement(rule["name"], test, f"{rule['why']} ({expects})")
+
+
+def slip(rule: dict, design: dict, aliases: dict | None = None) -> str:
+    """The targeted sentence for a known wrong parameter value (``slips`` of a rule), or ''."""
+    if "param" not in rule:
+        return ""
+    got = _param_value(rule, design.get(rule["stage"]), aliases or {})
+    for known in rule.get("slips", []):
+        if isinstance(got, str) and re.search(known["matches"], got, re.I):
+            return known["says"]
+    return ""
 
 
 # -- the prompts file -------------------------------------------------------------------------
@@ -160,6 +222,29 @@ class Prompt:
     hints: tuple[str, ...]
 
 
+def _accepted(ask: dict, value: float) -> tuple[float, float]:
+    """The range a capacity check accepts around ``value`` (as ``Number.bounds`` computes it)."""
+    slack = max(ask.get("abs_tol", 0.0), abs(value) * ask.get("rel_tol", 0.0))
+    return value - slack, value + slack
+
+
+def _check_condition(cond: dict, label: str, data: dict) -> None:
+    catalogue, groups = data["catalogue"], data.get("groups", {})
+    if cond.get("stage") not in STAGES:
+        raise PromptError(f"{label}: 'stage' must be one of {', '.join(STAGES)}")
+    if not any(k in cond for k in TEST_KEYS + ("group",)):
+        raise PromptError(f"{label}: a condition needs at least one of {', '.join(TEST_KEYS + ('group',))}")
+    named = [c for k in ("any_of", "all_of", "none_of") for c in cond.get(k, [])]
+    unknown = [c for c in named if c not in catalogue[cond["stage"]]]
+    if unknown:
+        raise PromptError(f"{label}: {', '.join(unknown)} not in the {cond['stage']} catalogue")
+    if "group" in cond:
+        if cond["group"] not in groups:
+            raise PromptError(f"{label}: no group '{cond['group']}' (groups: {', '.join(groups)})")
+        if not set(groups[cond["group"]]) & set(catalogue[cond["stage"]]):
+            raise PromptError(f"{label}: no member of the group '{cond['group']}' is in the {cond['stage']} catalogue")
+
+
 def _check(data: dict) -> None:
     """Raise PromptError naming the prompt and field at the first thing wrong with the file."""
     if tuple(data.get("stages", ())) != STAGES:
@@ -167,6 +252,11 @@ def _check(data: dict) -> None:
     catalogue = data.get("catalogue")
     if not isinstance(catalogue, dict) or set(catalogue) != set(STAGES):
         raise PromptError(f"'catalogue' must have exactly the stages {', '.join(STAGES)}")
+    everything = {c for items in catalogue.values() for c in items}
+    for name, members in data.get("groups", {}).items():
+        unknown = [m for m in members if m not in everything]
+        if unknown:
+            raise PromptError(f"groups.{name}: {', '.join(unknown)} not in the catalogue")
     ids, ask_ids = set(), set()
     for i, p in enumerate(data.get("prompts", [])):
         where = f"prompt {i + 1} ({p.get('id', '?')})"
@@ -178,6 +268,7 @@ def _check(data: dict) -> None:
             raise PromptError(f"{where}: the id is used twice")
         ids.add(p["id"])
         given = {k: g["value"] for k, g in p["capacity"]["given"].items()}
+        own_asks = set()
         for j, ask in enumerate(p["capacity"]["asks"]):
             label = f"{where}: capacity.asks[{j}] ({ask.get('id', '?')})"
             for key in ("id", "name", "ask", "formula", "value", "unit", "hint"):
@@ -188,20 +279,32 @@ def _check(data: dict) -> None:
             if ask["id"] in ask_ids or not ask["id"].isidentifier():
                 raise PromptError(f"{label}: the id must be a unique Python name")
             ask_ids.add(ask["id"])
+            own_asks.add(ask["id"])
             got = estimate(ask["formula"], given)
             if not math.isclose(got, ask["value"], rel_tol=1e-3):
                 raise PromptError(f"{label}: the formula gives {got:g}, not the stated value {ask['value']:g}")
+            low, high = _accepted(ask, got)
+            for k, known in enumerate(ask.get("mistakes", [])):
+                if not known.get("formula") or not known.get("says"):
+                    raise PromptError(f"{label}: mistakes[{k}] needs 'formula' and 'says'")
+                wrong = estimate(known["formula"], given)
+                if low <= wrong <= high:
+                    raise PromptError(f"{label}: mistakes[{k}] gives {wrong:g}, which the check accepts")
             given[ask["name"]] = got  # later formulas may build on earlier answers
         for j, rule in enumerate(p["rules"]):
             label = f"{where}: rules[{j}] ({rule.get('name', '?')})"
             if rule.get("stage") not in STAGES:
                 raise PromptError(f"{label}: 'stage' must be one of {', '.join(STAGES)}")
-            if not any(k in rule for k in TEST_KEYS) or not rule.get("why"):
-                raise PromptError(f"{label}: a rule needs 'why' and at least one of {', '.join(TEST_KEYS)}")
-            named = [c for k in ("any_of", "all_of", "none_of") for c in rule.get(k, [])]
-            unknown = [c for c in named if c not in catalogue[rule["stage"]]]
-            if unknown:
-                raise PromptError(f"{label}: {', '.join(unknown)} not in the {rule['stage']} catalogue")
+            if not any(k in rule for k in TEST_KEYS + ("group",)) or not rule.get("why"):
+                raise PromptError(f"{label}: a rule needs 'why' and at least one of {', '.join(TEST_KEYS + ('group',))}")
+            _check_condition(rule, label, data)
+            if "min_from" in rule and (rule["min_from"] not in own_asks or "min" in rule):
+                raise PromptError(f"{label}: 'min_from' names an estimate of this prompt (and replaces 'min')")
+            for k, alt in enumerate(rule.get("or", [])):
+                if not alt.get("all") or not alt.get("says"):
+                    raise PromptError(f"{label}: or[{k}] needs 'all' (conditions) and 'says'")
+                for m, cond in enumerate(alt["all"]):
+                    _check_condition(cond, f"{label}: or[{k}].all[{m}]", data)
         for stage, value in p["reference"]["design"].items():
             unknown = components(value) - set(catalogue.get(stage, {}))
             if stage not in STAGES or unknown:
@@ -222,11 +325,27 @@ def load(path: Path | None = None) -> dict:
     return data
 
 
+def _resolved(rule: dict, asks: list[dict], given: dict) -> dict:
+    """The rule with ``min_from`` turned into a ``min``: the lowest whole count the named estimate accepts,
+    so that an estimate the capacity check accepts is also accepted in the design."""
+    if "min_from" not in rule:
+        return rule
+    names = {k: g["value"] for k, g in given.items()}
+    for ask in asks:
+        value = estimate(ask["formula"], names)
+        names[ask["name"]] = value
+        if ask["id"] == rule["min_from"]:
+            low, _ = _accepted(ask, value)
+            return {**rule, "min": math.ceil(low - 1e-9)}
+    raise PromptError(f"rule '{rule['name']}': no estimate '{rule['min_from']}'")
+
+
 def prompts(data: dict | None = None) -> list[Prompt]:
     data = data or load()
     return [Prompt(id=p["id"], title=p["title"], question=p["question"], covers=tuple(p["covers"]), text=p["text"],
                    requirements=p["requirements"],
-                   given=p["capacity"]["given"], asks=tuple(p["capacity"]["asks"]), rules=tuple(p["rules"]),
+                   given=p["capacity"]["given"], asks=tuple(p["capacity"]["asks"]),
+                   rules=tuple(_resolved(r, p["capacity"]["asks"], p["capacity"]["given"]) for r in p["rules"]),
                    reference=p["reference"]["design"], notes=p["reference"].get("notes", {}),
                    trade_offs=tuple(p["trade_offs"]), hints=tuple(p["hints"]))
             for p in data["prompts"]]
@@ -244,8 +363,33 @@ def catalogue(data: dict | None = None) -> dict[str, dict[str, str]]:
 
 
 # -- exercises --------------------------------------------------------------------------------
+FOCUS = "focused stages"
+
+
+def _crowded(design: dict, cap: int) -> list[str]:
+    """Stages that list more than ``cap`` components without a reason under ``"why"``."""
+    crowded = []
+    for stage, value in design.items():
+        reason = value.get("why") if isinstance(value, dict) else None
+        if len(components(value)) > cap and not (isinstance(reason, str) and len(reason.split()) >= 3):
+            crowded.append(f"{stage} lists {len(components(value))}")
+    return crowded
+
+
+def focus_requirement(cap: int) -> Requirement:
+    """A stage names the few components the requirements need, or says why it needs more."""
+    return Requirement(FOCUS, lambda design: not _crowded(design, cap),
+                       f"A design names the components its requirements need and can defend each one; keep at "
+                       f"most {cap} per stage, or say why under \"why\": {{\"use\": [...], \"why\": \"...\"}}.")
+
+
+@dataclass(kw_only=True)
 class StageDesign(Design):
-    """A ``Design`` that also checks names inside lists and ``{"use": ...}`` dicts against the catalogue."""
+    """A ``Design`` that also checks names inside lists and ``{"use": ...}`` dicts against the catalogue,
+    and adds the targeted sentence of a known slip (``sink: "exactly-once"``) to the rule it breaks."""
+    rules: tuple[dict, ...] = ()
+    aliases: dict = field(default_factory=dict)
+    max_per_stage: int = 0
 
     def find_problem(self, payload):
         off_menu = [f"{stage}: {name!r} is not one of {', '.join(self.catalogue[stage])}"
@@ -253,7 +397,17 @@ class StageDesign(Design):
                     for name in sorted(components(value)) if name not in self.catalogue[stage]]
         if off_menu:
             return Problem("Some choices are not in the catalogue for their stage.", off_menu)
-        return super().find_problem(payload)
+        problem = super().find_problem(payload)
+        if problem is None or not problem.message.endswith("not met."):
+            return problem
+        extra = {r["name"]: slip(r, payload, self.aliases) for r in self.rules}
+        if self.max_per_stage:
+            extra[FOCUS] = ", ".join(_crowded(payload, self.max_per_stage)).capitalize() + "."
+        details = []
+        for line in problem.details:
+            name, _, why = line.partition(": ")
+            details.append(f"{name}: {extra[name]} {why}" if extra.get(name) else line)
+        return Problem(problem.message, details)
 
 
 def _solution_text(value: float, ask: dict) -> str:
@@ -261,15 +415,22 @@ def _solution_text(value: float, ask: dict) -> str:
 
 
 def capacity_exercises(p: Prompt) -> list[Number]:
-    """One Number exercise per estimate the prompt asks for; expected values are computed lazily."""
+    """One Number exercise per estimate the prompt asks for; expected values are computed lazily.
+
+    An ask's ``mistakes`` (a formula for a known slip, and the sentence it deserves) become the
+    exercise's ``Number.mistakes``: a GB figure given as TB is told so, not only "99,900% off".
+    """
     exercises = []
     for ask in p.asks:
         def expected(ask=ask):
             return estimate(ask["formula"], _names_before(p, ask))
+
+        mistakes = tuple((lambda m=m, ask=ask: estimate(m["formula"], _names_before(p, ask)), m["says"])
+                         for m in ask.get("mistakes", []))
         given_text = ", ".join(f"{k} = {g['value']:,g} {g['unit']}" for k, g in p.given.items())
         exercises.append(Number(
             id=ask["id"], value=expected, unit=ask["unit"],
-            rel_tol=ask.get("rel_tol", 0.0), abs_tol=ask.get("abs_tol", 0.0),
+            rel_tol=ask.get("rel_tol", 0.0), abs_tol=ask.get("abs_tol", 0.0), mistakes=mistakes,
             prompt=f"{p.title}: {ask['ask']} ({ask['unit']}).",
             hints=(ask["hint"], f"The numbers given: {given_text}."),
             solution=_solution_text(ask["value"], ask),
@@ -290,13 +451,18 @@ def _names_before(p: Prompt, target: dict) -> dict:
 
 
 def design_exercise(p: Prompt, data: dict | None = None) -> StageDesign:
-    """The Design exercise of a prompt: every stage filled from the catalogue, every rule met."""
+    """The Design exercise of a prompt: every stage filled from the catalogue, every rule met, no stage crowded."""
+    data = data or load()
     menu = catalogue(data)
+    groups, aliases = data.get("groups", {}), data.get("parameter_aliases", {})
+    cap = data.get("max_per_stage", 0)
+    requirements = tuple(requirement(r, groups, aliases) for r in p.rules)
     return StageDesign(
         id=f"{p.id.replace('-', '_')}_design",
         stages=STAGES,
-        requirements=tuple(requirement(r) for r in p.rules),
+        requirements=requirements + ((focus_requirement(cap),) if cap else ()),
         catalogue={stage: tuple(menu[stage]) for stage in STAGES},
+        rules=p.rules, aliases=aliases, max_per_stage=cap,
         prompt=f"{p.title}: fill every stage so that all stated requirements are met.",
         hints=p.hints,
         solution=design_text(p),
@@ -345,10 +511,28 @@ def brief(prompt_id: str, data: dict | None = None) -> Brief:
     return Brief("\n".join(lines))
 
 
-def menu(data: dict | None = None) -> Brief:
-    """The catalogue as Markdown: one line per stage with the components you may choose."""
-    cat = catalogue(data)
-    return Brief("\n".join(f"- **{stage}**: " + ", ".join(f"`{c}`" for c in cat[stage]) for stage in STAGES))
+class Menu(str):
+    """The catalogue: plain lines in a terminal; in Jupyter, HTML whose names never break at a hyphen."""
+
+    def __new__(cls, cat: dict[str, dict[str, str]]):
+        text = "\n".join(f"- {stage}: " + ", ".join(cat[stage]) for stage in STAGES)
+        menu = super().__new__(cls, text)
+        menu.cat = cat
+        return menu
+
+    def _repr_html_(self):
+        chip = "<code style='white-space:nowrap'>{}</code>"
+        rows = "".join(f"<li><b>{stage}</b>: " + ", ".join(chip.format(html.escape(c)) for c in self.cat[stage])
+                       + "</li>" for stage in STAGES)
+        return f"<ul>{rows}</ul>"
+
+    def __repr__(self):
+        return str(self)
+
+
+def menu(data: dict | None = None) -> Menu:
+    """The catalogue, one line per stage with the components you may choose."""
+    return Menu(catalogue(data))
 
 
 def describe(component: str, data: dict | None = None) -> str:
