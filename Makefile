@@ -1,10 +1,14 @@
 # Two commands for a fresh machine:
 #   make lab    set up, then open JupyterLab on the first notebook
 #   make test   set up, then run every test
-.PHONY: setup lab test release bench
+.PHONY: setup setup-test lab test release bench
 
 setup:
 	@bash scripts/setup.sh
+
+# the same, plus what the kit's own tests need (playwright, and Chromium where it can be installed)
+setup-test:
+	@bash scripts/setup.sh --test
 
 # JupyterLab refuses to run as root unless asked (containers often run as root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -14,7 +18,7 @@ lab: setup
 	.venv/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
-test: setup
+test: setup-test
 	.venv/bin/python -m pytest
 
 release: setup

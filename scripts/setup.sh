@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Set up the kit: a virtual environment with the kit installed, a Java that Spark can use,
 # and the default (small) data sets. Safe to run again: it skips what is already done.
+# With --test (what `make test` runs) it adds what the kit's own tests need: playwright,
+# and Chromium for the browser test where it can be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for_tests=0
+[ "${1:-}" = "--test" ] && for_tests=1
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -30,6 +34,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e .
   touch "$stamp"
+  rm -f .venv/.kit-test-installed
+fi
+test_stamp=.venv/.kit-test-installed
+if [ "$for_tests" = 1 ] && { [ ! -f "$test_stamp" ] || [ pyproject.toml -nt "$test_stamp" ]; }; then
+  say "Installing what the kit's tests need (playwright)"
+  .venv/bin/python -m pip install --quiet -e ".[test]"
+  touch "$test_stamp"
 fi
 
 # 3. Java 17 or 21 for Spark
@@ -42,6 +53,16 @@ if ! .venv/bin/python -m labs.java >/dev/null 2>&1; then
   fi
   if ! .venv/bin/python -m labs.java >/dev/null; then
     exit 1  # labs.java has printed the one sentence that says what to install
+  fi
+fi
+
+# 3b. A browser for the browser test (tests only; the test says how to get one if this cannot)
+if [ "$for_tests" = 1 ] && ! command -v chromium >/dev/null 2>&1 && [ -z "${KIT_CHROMIUM:-}" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Chromium for the browser test"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq chromium fonts-liberation >/dev/null
   fi
 fi
 

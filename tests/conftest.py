@@ -17,3 +17,12 @@ def spark():
     from labs import engines
 
     return engines.spark()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each test's outcome on its item, so a fixture can act on failure (browser screenshots)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report
