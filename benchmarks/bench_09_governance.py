@@ -93,7 +93,7 @@ def main(argv=None) -> None:
     from grader.specs import nb09_governance_security as spec
 
     ex = load_exercises("09-governance-security")
-    for ex_id, answer in (("analyst_view", spec.ANALYST_VIEW_REFERENCE), ("k_anonymity", spec.generalise_reference),
+    for ex_id, answer in (("support_view", spec.SUPPORT_VIEW_REFERENCE), ("k_anonymity", spec.generalise_reference),
                           ("erase_subject", spec.erase_reference), ("clean_lineage", spec.CLEAN_VIEW_REFERENCE)):
         t, v = median_time(lambda: evaluate(ex[ex_id], answer), 1)
         print(f"{ex_id}: {t:.2f} s ({v.status.value})")

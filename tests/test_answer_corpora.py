@@ -57,11 +57,6 @@ PENDING: set[str] = {
     "07-streaming:window_counts", "07-streaming:dropped_rows", "07-streaming:late_rule",
     "07-streaming:idempotent_sink", "07-streaming:consumer_loop", "07-streaming:state_freeing",
     "07-streaming:trigger_latency",
-    # 09-governance-security
-    "09-governance-security:analyst_view", "09-governance-security:pseudonymise",
-    "09-governance-security:k_anonymity", "09-governance-security:erase_subject",
-    "09-governance-security:clean_lineage", "09-governance-security:tls_protects",
-    "09-governance-security:pipeline_controls",
 }
 
 

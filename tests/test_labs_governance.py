@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from labs.engines import duckdb
-from labs.governance import access, audit, crypto, erasure, lineage, masking
+from labs.governance import access, audit, crypto, erasure, lineage, masking, matching
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,38 @@ def test_scan_catches_a_leaky_view(shop):
     found = access.scan(access.install(con, [*access.ROLES, leaky]), customers)
     row = found[(found["role"] == "hurried") & (found["view"] == "orders")].iloc[0]
     assert row["verdict"] == "LEAK" and row["clear_pii_columns"] == "email" and row["other_tenant_rows"] > 0
+
+
+def test_leaks_are_found_inside_values_whatever_the_case(shop):
+    _, customers = shop
+    email, name = customers["email"].iloc[0], customers["name"].iloc[0]
+    shown = pd.DataFrame({"customer_id": [1, 2, 3], "contact": ["mailto:" + email.upper(), name + " ", "***@x.org"],
+                          "n": [1, 2, 3]})
+    leaks = access.pii_leaks(shown, customers)
+    assert {(leak.column, leak.kind) for leak in leaks} == {("contact", "email"), ("contact", "name")}
+    assert not any(leak.exact for leak in leaks)
+    assert "inside longer text" in access.find_leaks(shown, customers, None)[0]
+    masked = pd.DataFrame({"email": customers["email"].map(masking.mask_email)})
+    assert access.pii_leaks(masked, customers) == []
+
+
+def test_matching_agrees_with_the_sql_rule():
+    values = ["mailto:Ann@Example.com", "***@example.com", "bo", None]
+    needles = ["ann@example.com", "BO", "zed@example.com"]
+    found = matching.find_inside(values, needles)
+    con = duckdb()
+    con.register("v", pd.DataFrame({"value": values}))
+    sql = {n: con.execute(f"SELECT value FROM v WHERE {matching.sql_contains('value', '?')}", [n]).fetchall()
+           for n in needles}
+    assert found == {n: [r[0] for r in rows] for n, rows in sql.items() if rows}
+
+
+def test_mask_macro_fails_closed(shop):
+    con, _ = shop
+    access.install(con, access.ROLES)
+    got = con.execute("SELECT mask_email('a at example.com'), mask_email('ann@x.org'), mask_email(NULL)").fetchall()
+    assert got == [("***", "***@x.org", None)]
+    assert masking.mask_email("a at example.com") == "***"
 
 
 def test_access_layer_refuses_with_reasons(shop):
@@ -173,6 +205,27 @@ def test_erase_leaves_no_trace_and_nothing_else_lost(lake):
         erasure.erase(lake, "4")
 
 
+def test_erase_can_keep_anonymous_facts(lake):
+    revenue = "SELECT round(sum(total_amount), 2) FROM curated_orders"
+    total = lake.execute(revenue).fetchall()[0][0]
+    who = erasure.identifiers(lake, 4)
+    before = erasure.snapshot(lake, who)
+    erasure.erase(lake, 4, keep_facts=True)
+    assert erasure.traces(lake, who) == [] and erasure.disturbed(lake, who, before) == {"lost": {}, "moved": {}}
+    assert lake.execute(revenue).fetchall()[0][0] == total
+    assert lake.execute("SELECT count(*) FROM raw_orders WHERE customer_id IS NULL").fetchall()[0][0] == 12
+
+
+def test_disturbed_sees_changed_and_moved_rows(lake):
+    who = erasure.identifiers(lake, 4)
+    before = erasure.snapshot(lake, who)
+    lake.execute("UPDATE raw_orders SET customer_id = 1 WHERE customer_id = 4")
+    lake.execute("UPDATE curated_orders SET total_amount = 0 WHERE order_id = (SELECT min(order_id) FROM curated_orders "
+                 "WHERE customer_id <> 4)")
+    assert erasure.disturbed(lake, who, before) == {"lost": {"curated_orders": 1},
+                                                    "moved": {"raw_orders": {"rows": 12, "to": [1]}}}
+
+
 def test_retention_and_consent(lake):
     with pytest.raises(ValueError, match="column must be one of"):
         erasure.apply_retention(lake, "raw_clicks", "evt_time", 90, "2025-01-01")
@@ -202,6 +255,15 @@ def test_lineage_finds_pii_paths_through_models():
                                                                 "curated_customers.birth_year"])
     assert allowed == []
     assert lineage.layers(lineage.SHOP_PIPELINE, lineage.SHOP_SCHEMA)["mart_revenue"] == 2
+
+
+def test_personal_reads_see_filters_too():
+    sql = ("WITH k AS (SELECT customer_id, country FROM customers WHERE name LIKE 'A%') "
+           "SELECT k.country, count(*) AS n FROM k JOIN orders o USING (customer_id) GROUP BY 1 ORDER BY 1")
+    assert lineage.pii_paths({"v": sql}, lineage.SHOP_SCHEMA, lineage.SHOP_PII, ["v"]) == []
+    assert lineage.personal_reads(sql, lineage.SHOP_SCHEMA, lineage.SHOP_PII) == [("customers.name", "WHERE")]
+    clean = "SELECT country, count(DISTINCT customer_id) AS n FROM customers GROUP BY 1"
+    assert lineage.personal_reads(clean, lineage.SHOP_SCHEMA, lineage.SHOP_PII) == []
 
 
 def test_lineage_expands_star_and_rejects_unknown_tables():

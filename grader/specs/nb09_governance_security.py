@@ -1,4 +1,4 @@
-"""Exercises of 09-governance-security: an analyst view checked by what it shows, keyed
+"""Exercises of 09-governance-security: a support view checked by what it shows, keyed
 pseudonyms, k-anonymity at the least loss, erasure everywhere, a lineage proof, TLS, and a
 pipeline's controls.
 
@@ -14,15 +14,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from grader.checkers import Problem
 from grader.checkers import functions as fnc
+from grader.checkers import spark_sql
 from grader.checkers import sql as sqlc
 from grader.errors import LearnerError, NotAttempted
-from grader.kinds import Choice, Design, Function, Requirement, Sql
+from grader.kinds import Choice, Design, Function, Mistake, Requirement, Sql
 from grader.verdict import Status
 
 COVERS = ("Q2.3", "Q6.1", "Q6.2", "Q6.3", "D8")
 SHOP = {"scale": 0.02, "seed": 42}  # 40 customers, 400 orders
-ANALYST_TENANT = 2
+SUPPORT_TENANT = 2
+TYPO_CUSTOMER = 34  # a tenant-2 customer whose e-mail was typed without '@': a mask must hide it whole
 K = 5
 MAX_LOSS = 0.23        # the best point of the lab's lattice loses 0.195
 PEOPLE = {"n": 1_000, "seed": 42}
@@ -72,16 +75,19 @@ def shop_fixtures() -> dict:
 
     t = erasure.shop_frames(**SHOP)
     customers = t["customers"][["customer_id", "name", "email", "phone", "address", "city", "country",
-                                "segment", "tenant_id"]]
+                                "segment", "tenant_id"]].copy()
+    typo = customers["customer_id"] == TYPO_CUSTOMER
+    customers.loc[typo, "email"] = customers.loc[typo, "email"].str.replace("@", " at ", regex=False)
     orders = t["orders"][["order_id", "customer_id", "order_date", "total_amount", "status"]]
     return {"customers": customers, "orders": orders}
 
 
-# --- Exercise 1: the analyst's view ------------------------------------------------------------
+# --- Exercise 1: the support view -------------------------------------------------------------
 
-ANALYST_VIEW_REFERENCE = """
+SUPPORT_VIEW_REFERENCE = """
 SELECT o.order_id, o.customer_id, o.order_date, o.total_amount,
-       '***' || substr(c.email, strpos(c.email, '@')) AS email,
+       CASE WHEN strpos(c.email, '@') > 0 THEN '***' || substr(c.email, strpos(c.email, '@'))
+            ELSE '***' END AS email,
        '***' || right(c.phone, 4) AS phone,
        c.country
 FROM orders o
@@ -94,14 +100,22 @@ class _ViewSql(Sql):
     """A Sql answer that is first scanned for what the role must not see, then compared."""
 
     def judge_result(self, result):
-        from labs.governance.access import find_leaks
+        from labs.governance.access import find_leaks, pii_leaks
 
-        leaks = find_leaks(result, self._fixtures()["customers"], ANALYST_TENANT)
+        customers = self._fixtures()["customers"]
+        leaks = find_leaks(result, customers, SUPPORT_TENANT)
         if leaks:
-            return self.verdict(Status.INCORRECT, f"The analyst of tenant {ANALYST_TENANT} could see what they must "
-                                f"not: {leaks[0]}.", leaks[1:])
+            head = f"Tenant {SUPPORT_TENANT}'s support could see what they must not: {leaks[0]}."
+            typos = [leak for leak in pii_leaks(result, customers)
+                     if leak.kind == "email" and all("@" not in v for v in leak.values)]
+            if typos and leaks[0].startswith(f"column {typos[0].column!r}"):
+                head += (" That e-mail was typed without '@', and your mask shows it whole: a mask must fail "
+                         "closed, hiding what it cannot parse (CASE WHEN strpos(email, '@') > 0 THEN ... "
+                         "ELSE '***' END).")
+            return self.verdict(Status.INCORRECT, head, leaks[1:])
         problem = self.result_problem(result)
         if problem:
+            problem = self.diagnose(result, problem)
             return self.verdict(Status.INCORRECT, "Nothing leaks, but the result differs: " + problem.message,
                                 problem.details)
         return self.verdict(Status.CORRECT, f"No personal value and no other tenant's row is visible; all "
@@ -110,27 +124,40 @@ class _ViewSql(Sql):
 
 _ViewSql = dataclass(kw_only=True)(_ViewSql)
 
-ANALYST_VIEW = _ViewSql(
-    id="analyst_view",
-    prompt="Write the SELECT behind the analyst's orders view for tenant 2, over customers(customer_id, name, "
-           "email, phone, address, city, country, segment, tenant_id) and orders(order_id, customer_id, "
+SUPPORT_VIEW = _ViewSql(
+    id="support_view",
+    prompt="Write the SELECT behind the support team's orders view for tenant 2, over customers(customer_id, "
+           "name, email, phone, address, city, country, segment, tenant_id) and orders(order_id, customer_id, "
            "order_date, total_amount, status). Columns: order_id, customer_id, order_date, total_amount, email "
-           "masked as '***' followed by the domain ('***@example.com'), phone masked as '***' followed by its "
-           "last 4 characters, country. Only orders of tenant 2's customers; no name or address.",
+           "masked as '***' followed by the domain ('***@example.com'; a value without '@' becomes '***'), "
+           "phone masked as '***' followed by its last 4 characters, country. Every order of tenant 2's "
+           "customers; no name or address.",
     fixtures=shop_fixtures,
-    reference=ANALYST_VIEW_REFERENCE,
+    reference=SUPPORT_VIEW_REFERENCE,
     rules=(sqlc.NO_SELECT_STAR, sqlc.USES_JOIN),
+    mistakes=(
+        Mistake("The phone keeps its first 4 characters (the country and area code); keep the last 4: "
+                "'***' || right(c.phone, 4).",
+                sql=SUPPORT_VIEW_REFERENCE.replace("'***' || right(c.phone, 4)", "left(c.phone, 4) || '***'")),
+        Mistake("Cancelled orders are missing: the view shows every order of the tenant's customers; the status "
+                "is not part of this policy.",
+                sql=SUPPORT_VIEW_REFERENCE.replace("WHERE c.tenant_id = 2", "WHERE c.tenant_id = 2 AND o.status <> 'cancelled'")),
+    ),
     hints=("Join orders to customers on customer_id; the tenant lives on the customer.",
            "Row-level security is a WHERE on c.tenant_id; column security is the select list: what is masked, "
-           "what is left out.",
-           "'***' || substr(c.email, strpos(c.email, '@')) keeps '@domain'; '***' || right(c.phone, 4)."),
-    solution=ANALYST_VIEW_REFERENCE.strip(),
+           "what is left out. A mask fails closed: when it cannot find the '@', it hides everything.",
+           "CASE WHEN strpos(c.email, '@') > 0 THEN '***' || substr(c.email, strpos(c.email, '@')) ELSE '***' "
+           "END keeps '@domain'; '***' || right(c.phone, 4)."),
+    solution=SUPPORT_VIEW_REFERENCE.strip(),
     explanation="A view is the portable unit of access control: it filters rows (row-level security) and "
                 "shapes columns (masking, dropping), and the role is granted the view, never the table. "
                 "Listing columns instead of SELECT * matters: a column added to the table later must not "
-                "appear in the view by itself. Postgres does the same with GRANT plus CREATE POLICY, Snowflake "
-                "with row access and masking policies, BigQuery with authorized views, row access policies "
-                "and policy tags.",
+                "appear in the view by itself. A mask must fail closed: '***' || substr(e, strpos(e, '@')) "
+                "shows a value without '@' whole, and real data always has such values. The check looks for "
+                "real values anywhere inside the output, whatever the case, so lower(email) or "
+                "'mailto:' || email count as leaks. Postgres does the same with GRANT plus CREATE POLICY, "
+                "Snowflake with row access and masking policies, BigQuery with authorized views, row access "
+                "policies and policy tags.",
     covers=("Q6.3", "D8", "Q6.1"),
 )
 
@@ -154,6 +181,9 @@ def _hmac(email, key):
 
 def _judge_pseudonym(obs):
     first = obs["values"][EMAILS[0]]
+    if isinstance(first, str) and first.startswith(("b'", 'b"')):
+        return ("pseudonymise returned bytes (the raw digest); return the hex string that fits a text column "
+                "and a join key: .hexdigest() (or .hex() of hmac.digest).")
     if not isinstance(first, str):
         return f"pseudonymise returned {type(first).__name__}; return the hex digest as a string."
     if first == hashlib.sha256(EMAILS[0].encode()).hexdigest():
@@ -165,6 +195,10 @@ def _judge_pseudonym(obs):
                  hashlib.sha256(EMAILS[0].encode() + KEYS[0]).hexdigest()):
         return ("You hashed key + value with SHA-256. A prefix key is open to length extension and a suffix key "
                 "to collisions of the value; HMAC is the construction made for this: hmac.new(key, value, sha256).")
+    if first == hmac.new(EMAILS[0].encode(), KEYS[0], hashlib.sha256).hexdigest():
+        return ("Key and message are swapped: the e-mail became the HMAC key and the secret the message, so "
+                "anyone who guesses the e-mail holds the key. hmac.new(key, message, hashlib.sha256) takes the "
+                "secret first.")
     if obs["spelling"] != first:
         return ("'  Ann@Example.COM ' and 'ann@example.com' got different pseudonyms: the same customer would "
                 "not join across sources. Trim and lower-case before hashing.")
@@ -215,6 +249,12 @@ def _probe_generalise(fn):
     if missing:
         return {"problem": f"the released frame lacks the column(s) {', '.join(missing)}; keep age, city and "
                            "segment (generalised values are fine)."}
+    extra = [str(c) for c in released.columns if c not in ("age", "city", "segment")]
+    if extra:
+        return {"problem": f"Your release also carries {', '.join(extra)}: every column you release is a "
+                           f"quasi-identifier someone can link on, so k must hold over all of them, and "
+                           f"{extra[0]} next to the generalised columns undoes the generalisation. Release "
+                           "age, city and segment only."}
     return {"index": [int(i) for i in released.index],
             **{c: [str(v) for v in released[c]] for c in ("age", "city", "segment")}}
 
@@ -267,15 +307,16 @@ K_ANONYMITY = _GeneraliseExercise(
     id="k_anonymity",
     prompt=f"Write generalise(people): people is masking.people() (index customer_id; columns age, city, country, "
            f"segment). Return a DataFrame indexed like the input with columns age, city and segment, generalised "
-           f"(bands, countries or regions, '*') and with rows dropped where you must, so that every combination "
+           f"(bands, countries or regions, '*') and no other column, with rows dropped where you must, so that "
+           f"every combination "
            f"of (age, city, segment) is shared by at least {K} rows, with an information loss of at most "
            f"{MAX_LOSS} (masking.information_loss).",
     reference=generalise_reference,
     probes=(("k-anonymity and information loss", _probe_generalise, _judge_generalise),),
     call_name="generalise",
     hints=("masking.frontier(people) lists k and loss for every point of a small lattice: start there.",
-           "No point reaches k = 5 without suppression; suppressing the few rows of the classes still smaller "
-           "than 5 is cheaper than generalising every row further.",
+           "No point within the loss budget reaches k = 5 without suppression; suppressing the few rows of the "
+           "classes still smaller than 5 is cheaper than generalising every row further.",
            "masking.generalise(people, masking.Scheme(age_width=10, location='region', segment=True, "
            "suppress_below=5))."),
     solution="def generalise(people):\n"
@@ -283,9 +324,11 @@ K_ANONYMITY = _GeneraliseExercise(
              "                                                     segment=True, suppress_below=5))",
     explanation="k-anonymity is a property of the smallest class, so a few rare combinations (an enterprise "
                 "customer of 23 in Singapore) decide it. Generalising every row to fix them costs everyone; "
-                "suppressing the handful of outliers costs little. k-anonymity still fails against "
-                "homogeneous classes (all five share the sensitive value: l-diversity) and against linkage "
-                "with other releases; for published aggregates, differential privacy gives a provable bound.",
+                "suppressing the handful of outliers costs little. k-anonymity alone does not make data "
+                "anonymous: it fails against homogeneous classes (all five share the sensitive value, which "
+                "l-diversity guards against) and against linkage with other releases, so a release still needs "
+                "a re-identification risk assessment; for published aggregates, differential privacy gives a "
+                "provable bound.",
     covers=("Q6.3", "Q6.1"),
 )
 
@@ -301,12 +344,10 @@ def _probe_erase(fn):
         con = duckdb()
         erasure.fixture_db(con, **SHOP)
         who = erasure.identifiers(con, cid)
-        before = erasure.other_rows(con, who)
+        before = erasure.snapshot(con, who)
         fn(con, cid)
         fn(con, cid)  # a repeated request must be harmless
-        after = erasure.other_rows(con, who)
-        out[str(cid)] = {"traces": [list(t) for t in erasure.traces(con, who)],
-                         "lost": {t: before[t] - after.get(t, 0) for t in before if before[t] != after.get(t, 0)}}
+        out[str(cid)] = {"traces": [list(t) for t in erasure.traces(con, who)], **erasure.disturbed(con, who, before)}
         con.close()
     return out
 
@@ -319,8 +360,15 @@ def _judge_erase(obs):
                     f"identify a person as much as the id does; tables keyed by e-mail need a case-insensitive match.")
         if seen["lost"]:
             where = ", ".join(f"{n} from {t}" for t, n in seen["lost"].items())
-            return (f"erase(con, {cid}) also deleted rows that are not customer {cid}'s: {where}. Delete only the "
-                    f"subject's rows; anonymous aggregates may stay.")
+            return (f"erase(con, {cid}) also deleted or changed rows that are not customer {cid}'s: {where}. "
+                    f"Delete or anonymise only the subject's rows; other customers' rows and anonymous "
+                    f"aggregates stay as they were.")
+        if seen["moved"]:
+            table, moved = next(iter(seen["moved"].items()))
+            to = ", ".join(f"customer {c}" for c in moved["to"][:3])
+            return (f"erase(con, {cid}) gave {moved['rows']} of customer {cid}'s rows in {table} to {to}, a real "
+                    f"person whose history is now wrong. A tombstone key must point to no one: NULL, or a reserved "
+                    f"key such as -1 for 'erased customer'.")
     return None
 
 
@@ -337,8 +385,8 @@ class _EraseExercise(_Probed):
         erasure.shop_frames(**SHOP)
 
     def praise(self, payload):
-        return (f"No trace of {len(ERASE_SUBJECTS)} erased customers in any column of any table, every other row "
-                f"intact, and a repeated request is harmless.")
+        return (f"No trace of {len(ERASE_SUBJECTS)} erased customers in any column of any table, every other "
+                f"customer's row intact, and a repeated request is harmless.")
 
 
 _EraseExercise = dataclass(kw_only=True)(_EraseExercise)
@@ -347,7 +395,9 @@ ERASE_SUBJECT = _EraseExercise(
     id="erase_subject",
     prompt="Write erase(con, customer_id) for the DuckDB built by erasure.fixture_db(con): remove every trace of "
            "the customer (id, e-mail, name, phone, tokens) from every table, raw, curated and derived, and touch "
-           "no other customer's rows. It is checked on fresh databases for three customers, each erased twice.",
+           "no other customer's rows. Order rows may be deleted, or kept with the customer key replaced by NULL "
+           "or a tombstone key such as -1 (so revenue history still adds up). It is checked on fresh databases "
+           "for three customers, each erased twice.",
     reference=erase_reference,
     probes=(("no trace left, nothing else lost", _probe_erase, _judge_erase),),
     timeout_s=30.0,
@@ -370,10 +420,12 @@ ERASE_SUBJECT = _EraseExercise(
              "    con.execute('COMMIT')",
     explanation="Erasure is a lineage problem: every copy downstream of the source must go, including copies "
                 "keyed by something other than the id (an e-mail export, a token vault). Order matters (read "
-                "identifiers first; delete derived before raw) and so does atomicity. Immutable places "
-                "(backups, lake snapshots, Parquet files) need either a rewrite (Delta/Iceberg DELETE, then "
-                "vacuum/expire snapshots) or crypto-shredding: encrypt each subject's fields with their own key "
-                "and delete the key.",
+                "identifiers first; delete derived before raw) and so does atomicity. Transactions need not "
+                "vanish: replacing the customer key with a tombstone keeps totals and revenue history true, "
+                "while invoices a law requires you to keep stay linked but restricted to that purpose. Immutable "
+                "places (backups, lake snapshots, Parquet files) need a physical rewrite (with deletion vectors "
+                "or merge-on-read, a purge or compaction first, then VACUUM or expire_snapshots) or "
+                "crypto-shredding: encrypt each subject's fields with their own key and delete the key.",
     covers=("Q6.1", "D8"),
 )
 
@@ -402,15 +454,18 @@ GROUP BY c.country, c.segment
 
 
 class _LineageSql(Sql):
-    """A Sql answer whose column lineage must not reach a personal column, then compared by result."""
+    """A Sql answer whose column lineage must not reach a personal column, and that reads none,
+    then compared by result."""
 
     def judge(self, payload):
         from labs.governance import lineage
 
+        dialect = spark_sql.dialect_of(payload, self.dialect)
         try:
-            sqlc.parse(payload, self.dialect)
-            found = lineage.pii_paths({"analyst_view": payload}, lineage.SHOP_SCHEMA, lineage.SHOP_PII,
-                                      ["analyst_view"])
+            sqlc.parse(payload, dialect)
+            found = lineage.pii_paths({"analyst_view": str(payload)}, lineage.SHOP_SCHEMA, lineage.SHOP_PII,
+                                      ["analyst_view"], dialect=dialect)
+            reads = lineage.personal_reads(str(payload), lineage.SHOP_SCHEMA, lineage.SHOP_PII, dialect)
         except NotAttempted:
             return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
         except LearnerError as exc:
@@ -421,6 +476,12 @@ class _LineageSql(Sql):
             paths = [" -> ".join(p) for p in found]
             return self.verdict(Status.INCORRECT, f"Lineage still leads from a personal column to the output: "
                                 f"{paths[0]}. Compute the same figure from a non-personal column.", paths[1:])
+        if reads:
+            column, clause = reads[0]
+            return self.verdict(Status.INCORRECT, f"No output depends on a personal column, but your query still "
+                                f"reads {column} (in {clause}), so the dashboard's role would still need access "
+                                f"to it. Least privilege: the view should read no personal column at all.",
+                                [f"{c} (in {k})" for c, k in reads[1:]])
         return super().judge(payload)
 
 
@@ -429,10 +490,16 @@ _LineageSql = dataclass(kw_only=True)(_LineageSql)
 CLEAN_LINEAGE = _LineageSql(
     id="clean_lineage",
     prompt="LEAKY_VIEW (in the notebook) feeds an analyst dashboard, and lineage.pii_paths shows a path from "
-           "customers.email to its output. Rewrite it so that no output column's lineage reaches a personal "
-           "column of customers (name, email, phone, address, birth_date), with exactly the same result.",
+           "customers.email to its output. Rewrite it so that it reads no personal column of customers (name, "
+           "email, phone, address, birth_date) at all, so no output column's lineage can reach one, with "
+           "exactly the same result.",
     fixtures=shop_fixtures,
     reference=CLEAN_VIEW_REFERENCE,
+    mistakes=(
+        Mistake("buyers counts orders now: a customer with three orders is one buyer; count the distinct "
+                "customer ids.",
+                sql=CLEAN_VIEW_REFERENCE.replace("count(DISTINCT c.customer_id)", "count(c.customer_id)")),
+    ),
     hints=("Run lineage.pii_paths({'v': LEAKY_VIEW}, lineage.SHOP_SCHEMA, lineage.SHOP_PII, ['v']): which "
            "output column is it?",
            "Hashing the e-mail keeps the path (and an unkeyed hash is reversible). Which other column has one "
@@ -440,10 +507,13 @@ CLEAN_LINEAGE = _LineageSql(
     solution=CLEAN_VIEW_REFERENCE.strip(),
     explanation="Lineage is conservative: count(DISTINCT email) depends on email even though it prints a "
                 "number, and a proof of 'no PII reaches the dashboard' must accept that. Counting the "
-                "surrogate key gives the same figure without the dependency, so the PII column can be dropped "
-                "from the analyst's layer altogether. Column-level lineage from the SQL itself (sqlglot, "
-                "OpenLineage column facets, dbt's catalog) turns that claim into something CI can check on "
-                "every change.",
+                "surrogate key gives the same figure without the dependency. The point is not the syntax: "
+                "the view then needs no read access to email, so the analyst's layer can be built without the "
+                "column (least privilege), and masking or erasing e-mails cannot change the dashboard. The two "
+                "queries agree only while every customer has exactly one non-null e-mail; and customer_id is "
+                "itself pseudonymous personal data, fine for a governed mart but not for a public release. "
+                "Column-level lineage from the SQL itself (sqlglot, OpenLineage column facets, dbt's catalog) "
+                "turns the claim into something CI can check on every change.",
     covers=("Q2.3", "Q6.3"),
 )
 
@@ -488,18 +558,44 @@ CONTROLS = {
     "analyst_access": ("shared_service_account", "full_table_grants", "role_views_row_and_column"),
     "audit": ("none", "app_debug_logs", "append_only_access_log"),
 }
+MULTI_STAGES = ("erasure",)  # stages that take one choice or several
 CONTROLS_ANSWER = {"transit": "mtls", "at_rest": "envelope_per_partition", "analytics_id": "hmac_pseudonym",
-                   "key_rotation": "rewrap_data_keys", "erasure": "crypto_shred_subject_keys",
+                   "key_rotation": "rewrap_data_keys",
+                   "erasure": ["delete_everywhere_by_lineage", "crypto_shred_subject_keys"],
                    "analyst_access": "role_views_row_and_column", "audit": "append_only_access_log"}
 
-PIPELINE_CONTROLS = Design(
+
+def _chosen(value) -> set:
+    return {value} if isinstance(value, str) else set(value or ())
+
+
+class _Controls(Design):
+    """A Design whose multi-choice stages take one option or a list of them."""
+
+    def find_problem(self, payload):
+        if isinstance(payload, dict):
+            lists = [s for s, v in payload.items() if isinstance(v, list) and s not in MULTI_STAGES]
+            if lists:
+                return Problem(f"Choose one option for each stage except {', '.join(MULTI_STAGES)}.",
+                               [f"{s}: one of {', '.join(CONTROLS[s])}" for s in lists if s in CONTROLS])
+            off_menu = [f"{s}: {c!r} is not one of {', '.join(CONTROLS[s])}" for s in MULTI_STAGES
+                        if isinstance(payload.get(s), list) for c in payload[s] if c not in CONTROLS[s]]
+            if off_menu:
+                return Problem("Some choices are not in the catalogue for their stage.", off_menu)
+        return super().find_problem(payload)
+
+
+_Controls = dataclass(kw_only=True)(_Controls)
+
+PIPELINE_CONTROLS = _Controls(
     id="pipeline_controls",
     prompt="Choose the controls of a customer-data pipeline (a dict {stage: choice}; the options per stage are "
-           "in CONTROLS) that meets these requirements: services must prove who they are to each other; a "
-           "leaked bucket or snapshot reveals nothing without the key manager; analysts join customers across "
-           "sources without learning who they are; the monthly key rotation of a 200 TB lake finishes in "
-           "minutes; erasure must also cover 35 days of backups that cannot be rewritten; analysts see only "
-           "their tenant and no raw PII; every read of personal data can be traced to a role.",
+           "in CONTROLS; erasure takes one option or a list of several) that meets these requirements: services "
+           "must prove who they are to each other; a leaked bucket or snapshot reveals nothing without the key "
+           "manager; analysts join customers across sources without learning who they are; the monthly key "
+           "rotation of a 200 TB lake finishes in minutes; erasure must also cover 35 days of backups that "
+           "cannot be rewritten; analysts see only their tenant and no raw PII; every read of personal data "
+           "can be traced to a role.",
     stages=tuple(CONTROLS),
     catalogue=CONTROLS,
     requirements=(
@@ -511,23 +607,30 @@ PIPELINE_CONTROLS = Design(
                     "a stable keyed pseudonym joins across sources; a plain hash of an e-mail is reversed by guessing"),
         Requirement("key_rotation", lambda d: d["key_rotation"] == "rewrap_data_keys",
                     "re-wrapping data keys rewrites bytes per partition, not 200 TB"),
-        Requirement("erasure", lambda d: d["erasure"] == "crypto_shred_subject_keys",
-                    "backups that cannot be rewritten can only be erased by destroying the subject's key"),
+        Requirement("erasure", lambda d: "crypto_shred_subject_keys" in _chosen(d["erasure"])
+                    and "delete_raw_only" not in _chosen(d["erasure"]),
+                    "backups that cannot be rewritten are erased only by destroying the subject's key "
+                    "(crypto-shredding); deletes driven by lineage clean the live tables, and deleting raw "
+                    "copies only leaves the derived ones"),
         Requirement("analyst_access", lambda d: d["analyst_access"] == "role_views_row_and_column",
                     "tenant filtering and masking belong in the views a role is granted"),
         Requirement("audit", lambda d: d["audit"] == "append_only_access_log",
                     "tracing reads to roles needs an access log the readers cannot edit"),
     ),
     hints=("Go requirement by requirement: each names one stage.",
-           "Watch the words 'prove who they are to each other', 'cannot be rewritten' and 'in minutes'."),
+           "Watch the words 'prove who they are to each other', 'cannot be rewritten' and 'in minutes'; erasure "
+           "may need two controls, one for live tables and one for backups."),
     solution="pipeline_controls = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in CONTROLS_ANSWER.items()) + "}",
     explanation="Governance is a set of layered controls, each answering one threat: transport (mTLS), storage "
                 "(envelope encryption with keys in a KMS), identity in analytics (keyed pseudonyms), key "
-                "hygiene (rotation by re-wrapping), the rights of the data subject (erasure that reaches "
-                "backups), least privilege (row and column policies) and accountability (an audit log). An "
-                "interviewer listens for the threat each control answers, not the product names.",
+                "hygiene (rotation by re-wrapping), the rights of the data subject (erasure that reaches live "
+                "tables by lineage and backups by crypto-shredding), least privilege (row and column policies) "
+                "and accountability (an audit log). Crypto-shredding has its price: a key per subject (key "
+                "manager calls, caching), a key store kept outside the backups it protects, and plaintext that "
+                "must never escape into logs or caches. An interviewer listens for the threat each control "
+                "answers, not the product names.",
     covers=("D8", "Q6.2", "Q6.1"),
 )
 
 
-EXERCISES = [ANALYST_VIEW, PSEUDONYMISE, K_ANONYMITY, ERASE_SUBJECT, CLEAN_LINEAGE, TLS_PROTECTS, PIPELINE_CONTROLS]
+EXERCISES = [SUPPORT_VIEW, PSEUDONYMISE, K_ANONYMITY, ERASE_SUBJECT, CLEAN_LINEAGE, TLS_PROTECTS, PIPELINE_CONTROLS]

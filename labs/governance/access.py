@@ -6,8 +6,9 @@ DuckDB has no users or GRANT, so the lab models what a warehouse does natively:
   (row-level security: only the role's tenant) and mask or drop columns (column security);
 - an ``AccessLayer`` is the only door: it refuses unknown roles, statements other than SELECT,
   and any table outside the role's schema;
-- ``scan`` queries every view as every role and reports unmasked personal data and rows of
-  other tenants, so a policy is tested, not assumed.
+- ``scan`` queries every view as every role and reports personal values it can see (anywhere
+  inside a value, whatever the case: ``matching.find_inside``) and rows of other tenants, so a
+  policy is tested, not assumed.
 
     >>> from labs.engines import duckdb
     >>> con = duckdb()
@@ -28,10 +29,15 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
+from labs.governance.matching import find_inside
+
 PII_COLUMNS = ("name", "email", "phone", "address", "birth_date")
 PII_LEVELS = ("clear", "masked", "none")
 MASK_MACROS = {
-    "mask_email": "CREATE OR REPLACE MACRO mask_email(e) AS '***' || substr(e, strpos(e, '@'))",
+    # Fail closed: a value without '@' (mistyped, or not an e-mail at all) is hidden whole. The
+    # shorter '***' || substr(e, strpos(e, '@')) shows it whole, because strpos returns 0.
+    "mask_email": "CREATE OR REPLACE MACRO mask_email(e) AS CASE WHEN e IS NULL THEN NULL "
+                  "WHEN strpos(e, '@') > 0 THEN '***' || substr(e, strpos(e, '@')) ELSE '***' END",
     "mask_phone": "CREATE OR REPLACE MACRO mask_phone(p) AS '***' || right(p, 4)",
 }
 
@@ -166,27 +172,67 @@ def pii_values(customers: pd.DataFrame) -> dict[str, set]:
             if c in customers.columns}
 
 
+@dataclass(frozen=True)
+class Leak:
+    """Real personal values of one kind that one column shows."""
+    column: str
+    kind: str
+    values: tuple  # the real values found
+    shown: tuple   # how the column shows them
+    exact: bool    # every one is shown as it is (not inside longer text)
+
+    def sentence(self) -> str:
+        how = "" if self.exact else ", inside longer text"
+        return (f"column {self.column!r} shows {len(self.values)} real {self.kind} value(s) unmasked{how} "
+                f"(for example {self.shown[0]!r})")
+
+
+def _text_columns(frame: pd.DataFrame) -> list:
+    return [c for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c])
+                                             or pd.api.types.is_datetime64_any_dtype(frame[c]))]
+
+
+def pii_leaks(frame: pd.DataFrame, customers: pd.DataFrame) -> list[Leak]:
+    """Every column of ``frame`` that shows a real name, e-mail, phone or address of ``customers``.
+
+    A value counts wherever it appears inside a cell and whatever its case, so
+    ``'***' || email``, ``lower(email)`` and ``'mailto:' || email`` are leaks, whatever the
+    column is called.
+    """
+    raw = pii_values(customers)
+    leaks = []
+    for column in _text_columns(frame):
+        cells = [str(v) for v in frame[column].dropna()]
+        for kind, known in raw.items():
+            found = find_inside(cells, known)
+            if found:
+                values = tuple(sorted(found))
+                shown = tuple(found[v][0] for v in values)
+                exact = all(s.lower() == v.lower() for v in values for s in found[v])
+                leaks.append(Leak(str(column), kind, values, shown, exact))
+    return leaks
+
+
+def foreign_rows(frame: pd.DataFrame, customers: pd.DataFrame, tenant: int | None) -> tuple[int, list[int]]:
+    """(rows of other tenants than ``tenant``, those tenants), found by the frame's customer_id."""
+    if tenant is None or "customer_id" not in frame.columns:
+        return 0, []
+    tenant_of = customers.set_index("customer_id")["tenant_id"]
+    others = frame["customer_id"].map(tenant_of)
+    foreign = others[others.notna() & (others != tenant)]
+    return len(foreign), sorted(int(t) for t in foreign.unique())
+
+
 def find_leaks(frame: pd.DataFrame, customers: pd.DataFrame, tenant: int | None) -> list[str]:
     """Sentences describing what ``frame`` shows that a role of ``tenant`` must not see.
 
-    Unmasked personal values are found by value, in any column, whatever its name; rows of
-    other tenants by their customer_id.
+    Personal values are found by value (inside any cell of any column, whatever its name or
+    case); rows of other tenants by their customer_id.
     """
-    problems = []
-    raw = pii_values(customers)
-    for column in frame.columns:
-        values = set(frame[column].dropna().astype(str))
-        for kind, known in raw.items():
-            hits = len(values & known)
-            if hits:
-                problems.append(f"column {column!r} shows {hits} real {kind} value(s) unmasked")
-    if tenant is not None and "customer_id" in frame.columns:
-        tenant_of = customers.set_index("customer_id")["tenant_id"]
-        others = frame["customer_id"].map(tenant_of)
-        foreign = others[others.notna() & (others != tenant)]
-        if len(foreign):
-            shown = ", ".join(str(int(t)) for t in sorted(foreign.unique()))
-            problems.append(f"{len(foreign)} row(s) belong to other tenants ({shown}), not tenant {tenant}")
+    problems = [leak.sentence() for leak in pii_leaks(frame, customers)]
+    n, tenants = foreign_rows(frame, customers, tenant)
+    if n:
+        problems.append(f"{n} row(s) belong to other tenants ({', '.join(map(str, tenants))}), not tenant {tenant}")
     return problems
 
 
@@ -196,11 +242,10 @@ def scan(layer: AccessLayer, customers: pd.DataFrame) -> pd.DataFrame:
     for name, role in layer.roles.items():
         for view in layer.views(name):
             seen = layer.query(name, f"SELECT * FROM {view}")
-            leaks = find_leaks(seen, customers, role.tenant)
-            pii = [p.split("'")[1] for p in leaks if "unmasked" in p]
-            foreign = sum(int(p.split()[0]) for p in leaks if "other tenants" in p)
+            pii = sorted({leak.column for leak in pii_leaks(seen, customers)})
+            foreign, _ = foreign_rows(seen, customers, role.tenant)
             rows.append({"role": name, "view": view, "rows": len(seen),
-                         "clear_pii_columns": ", ".join(sorted(set(pii))) or "-",
+                         "clear_pii_columns": ", ".join(pii) or "-",
                          "other_tenant_rows": foreign,
                          "verdict": "ok" if (role.pii == "clear" or not pii) and not foreign else "LEAK"})
     return pd.DataFrame(rows)

@@ -15,17 +15,21 @@ every column of every table for a subject's identifiers: after a correct erasure
     >>> traces(con, who)
     []
 
-Aggregates without identifiers (``daily_revenue``) are not personal data and may stay.
+Aggregates without identifiers (``daily_revenue``) are not personal data and may stay. With
+``keep_facts=True`` the subject's orders stay too, under a NULL customer key: revenue history
+keeps adding up, and nothing left points to the person.
 """
 from __future__ import annotations
 
 import os
+from collections import Counter
 from functools import lru_cache
 
 import pandas as pd
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from labs.governance.masking import TokenVault
+from labs.governance.matching import sql_contains
 
 LAYERS = {  # table -> layer, for pictures and for the order of deletion (derived first)
     "customer_ltv": "derived", "daily_revenue": "derived",
@@ -109,7 +113,7 @@ def _tables(con) -> dict[str, list[tuple[str, str]]]:
 def _match(column: str, dtype: str, who: dict) -> str | None:
     """A SQL predicate true where ``column`` holds one of the subject's identifiers."""
     if dtype in ("VARCHAR", "TEXT") and who["strings"]:
-        needles = " OR ".join(f"contains(lower(\"{column}\"), lower(?))" for _ in who["strings"])
+        needles = " OR ".join(sql_contains(f'"{column}"', "?") for _ in who["strings"])
         return f"({needles})"
     if column.endswith("customer_id") and dtype in ("BIGINT", "INTEGER", "HUGEINT", "UBIGINT"):
         return f"\"{column}\" = {int(who['customer_id'])}"
@@ -124,40 +128,95 @@ def traces(con, who: dict) -> list[tuple[str, str, int]]:
             predicate = _match(column, dtype, who)
             if predicate is None:
                 continue
-            params = who["strings"] if "lower(?)" in predicate else []
+            params = who["strings"] if "?" in predicate else []
             n = con.execute(f'SELECT count(*) FROM "{table}" WHERE {predicate}', params).fetchone()[0]
             if n:
                 found.append((table, column, int(n)))
     return found
 
 
+def _not_the_subject(columns, who) -> tuple[str, list]:
+    preds = [p for c, d in columns if (p := _match(c, d, who))]
+    params = [s for p in preds if "?" in p for s in who["strings"]]
+    return (f" WHERE NOT coalesce({' OR '.join(preds)}, false)" if preds else ""), params
+
+
 def other_rows(con, who: dict) -> dict[str, int]:
     """Rows per table that do not mention the subject: an erasure must leave these alone."""
     counts = {}
     for table, columns in _tables(con).items():
-        preds = [p for c, d in columns if (p := _match(c, d, who))]
-        params = [s for p in preds if "lower(?)" in p for s in who["strings"]]
-        where = f" WHERE NOT ({' OR '.join(preds)})" if preds else ""
-        counts[table] = con.execute(f'SELECT count(*) FROM "{table}"{where}', params).fetchone()[0]
+        where, params = _not_the_subject(columns, who)
+        counts[table] = con.execute(f'SELECT count(*) FROM "{table}"{where}', params).fetchall()[0][0]
     return counts
 
 
-def erase(con, customer_id: int) -> dict[str, int]:
-    """Delete one customer everywhere, in one transaction; rows deleted per table.
+def snapshot(con, who: dict) -> dict:
+    """What an erasure must not disturb, taken before it runs: per table, a fingerprint of every
+    row that does not mention the subject, and the rows that belong to other live customers."""
+    live = [r[0] for r in con.execute("SELECT customer_id FROM raw_customers WHERE customer_id <> ?",
+                                      [who["customer_id"]]).fetchall()]
+    rows, owned = {}, {}
+    for table, columns in _tables(con).items():
+        where, params = _not_the_subject(columns, who)
+        # as text, so that a NULL appearing elsewhere in a column cannot change a row's fingerprint
+        frame = con.execute(f'SELECT CAST(COLUMNS(*) AS VARCHAR) FROM "{table}"{where}', params).df()
+        rows[table] = Counter(pd.util.hash_pandas_object(frame, index=False).tolist()) if len(frame) else Counter()
+        if any(c == "customer_id" for c, _ in columns):
+            owned[table] = _owned(con, table, live)
+    return {"rows": rows, "owned": owned, "live": live}
+
+
+def disturbed(con, who: dict, before: dict) -> dict:
+    """What an erasure changed besides the subject, against ``snapshot`` taken before it:
+    ``lost`` rows of others (deleted or altered) per table, and rows ``moved`` to other live
+    customers ({table: {"rows": n, "to": [customer ids]}})."""
+    after = snapshot(con, who)
+    lost = {t: n for t, rows in before["rows"].items()
+            if (n := sum((rows - after["rows"].get(t, Counter())).values()))}
+    moved = {}
+    for t, was in before["owned"].items():
+        now = after["owned"].get(t, {})
+        gained = {cid: n - was.get(cid, 0) for cid, n in now.items() if n > was.get(cid, 0)}
+        if gained:
+            moved[t] = {"rows": sum(gained.values()), "to": sorted(gained)}
+    return {"lost": lost, "moved": moved}
+
+
+def _owned(con, table: str, live: list) -> dict[int, int]:
+    """Rows per live customer in ``table``."""
+    rows = con.execute(f'SELECT customer_id, count(*) FROM "{table}" WHERE customer_id IN (SELECT unnest(?)) '
+                       "GROUP BY customer_id", [live]).fetchall()
+    return {int(cid): int(n) for cid, n in rows}
+
+
+FACT_TABLES = ("curated_orders", "raw_orders")  # transactions: anonymised with keep_facts=True
+
+
+def erase(con, customer_id: int, keep_facts: bool = False) -> dict[str, int]:
+    """Erase one customer everywhere, in one transaction; rows deleted (or anonymised) per table.
 
     Derived tables go first and raw last, so a crash can never leave a derived copy whose
     source is gone (it would be rebuilt with the subject in it). Erasing an unknown or already
-    erased customer deletes nothing: requests are repeated, and that must be safe.
+    erased customer changes nothing: requests are repeated, and that must be safe.
+
+    ``keep_facts=True`` keeps the subject's orders with a NULL customer_id instead of deleting
+    them, so ``daily_revenue`` and every other total still agree with the order tables; the
+    personal rows (the customer, clicks, consent, the vault, the mailing list, per-customer
+    tables) are deleted either way.
     """
     if isinstance(customer_id, bool) or not isinstance(customer_id, int):
         raise ValueError(f"customer_id must be an int; got {type(customer_id).__name__}")
-    row = con.execute("SELECT email FROM raw_customers WHERE customer_id = ?", [customer_id]).fetchone()
-    email = row[0] if row else None
+    row = con.execute("SELECT email FROM raw_customers WHERE customer_id = ?", [customer_id]).fetchall()
+    email = row[0][0] if row else None
     deleted = {}
     con.execute("BEGIN")
     try:
         for table in ("customer_ltv", "curated_orders", "consent", "raw_clicks", "raw_orders"):
-            deleted[table] = _count(con.execute(f"DELETE FROM {table} WHERE customer_id = ? RETURNING 1", [customer_id]))
+            if keep_facts and table in FACT_TABLES:
+                sql = f"UPDATE {table} SET customer_id = NULL WHERE customer_id = ? RETURNING 1"
+            else:
+                sql = f"DELETE FROM {table} WHERE customer_id = ? RETURNING 1"
+            deleted[table] = _count(con.execute(sql, [customer_id]))
         deleted["curated_customers"] = _count(con.execute(
             "DELETE FROM curated_customers WHERE customer_id = ? RETURNING 1", [customer_id]))
         if email is not None:
@@ -202,7 +261,9 @@ class SubjectKeys:
     """Crypto-shredding: each subject's personal fields are encrypted with the subject's own key.
 
     Deleting the key (one row) makes every copy unreadable at once: in the lake, in snapshots,
-    in backups nobody can rewrite. The key table must itself live outside those backups.
+    in backups nobody can rewrite. The key table must itself live outside those backups (or
+    the backups keep the key too), and the plaintext must never reach logs, caches or derived
+    tables, which the key does not cover.
 
         >>> keys = SubjectKeys()
         >>> blob = keys.seal(7, "ann@example.com")

@@ -22,6 +22,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.lineage import lineage
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import traverse_scope
 
 
 def _schema_dict(schema: dict) -> dict:
@@ -96,6 +97,31 @@ def pii_paths(models: dict, schema: dict, pii: dict, outputs, allow=(), dialect:
     sources = [f"{t}.{c}" for t, cols in pii.items() for c in cols]
     targets = {t for t in e["target"] if t.split(".")[0] in outputs}
     return [p for p in paths(e, sources, targets) if not set(p[1:]) & set(allow)]
+
+
+CLAUSES = (("WHERE", exp.Where), ("JOIN", exp.Join), ("GROUP BY", exp.Group), ("HAVING", exp.Having),
+           ("ORDER BY", exp.Order))
+
+
+def personal_reads(sql: str, schema: dict, pii: dict, dialect: str = "duckdb") -> list[tuple[str, str]]:
+    """('table.column', clause) for every personal column the query reads, wherever it reads it.
+
+    Lineage follows the select list; this also sees a personal column used only to filter, join
+    or sort, which a role running the query still needs access to (least privilege).
+
+        >>> personal_reads("SELECT country FROM customers WHERE email IS NOT NULL",
+        ...                {"customers": ["country", "email"]}, {"customers": ["email"]})
+        [('customers.email', 'WHERE')]
+    """
+    tree = qualify(sqlglot.parse_one(sql, read=dialect), schema=_schema_dict(schema), dialect=dialect)
+    found = []
+    for scope in traverse_scope(tree):
+        for column in scope.columns:
+            source = scope.sources.get(column.table)
+            if isinstance(source, exp.Table) and column.name in pii.get(source.name, ()):
+                clause = next((name for name, kind in CLAUSES if column.find_ancestor(kind)), "SELECT")
+                found.append((f"{source.name}.{column.name}", clause))
+    return list(dict.fromkeys(found))
 
 
 def layers(models: dict, schema: dict) -> dict[str, int]:
