@@ -78,33 +78,30 @@ def _without_outputs(source: Path, dest: Path) -> None:
     nbformat.write(nb, dest)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def _serve(home: Path, extra_env: dict):
     """JupyterLab on a temporary copy: the 00 solution without its outputs, the 90 learner copy."""
-    home = tmp_path_factory.mktemp("lab")
     work = home / "work"
     work.mkdir()
     _without_outputs(ROOT / "solutions" / "00-start-here.ipynb", work / "00-start-here.ipynb")
     shutil.copy(ROOT / "notebooks" / "90-interview-drills.ipynb", work / "90-interview-drills.ipynb")
-    settings = home / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
+    settings = home / "settings" / "@jupyterlab"
     # render every cell, so off-screen outputs can be read; no news pop-up over the page
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    apputils = home / "settings" / "@jupyterlab" / "apputils-extension"
-    apputils.mkdir(parents=True)
-    (apputils / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
-                                                                         "checkForUpdates": False}))
+    for extension, name, values in (("notebook-extension", "tracker", {"windowingMode": "none"}),
+                                    ("apputils-extension", "notification",
+                                     {"fetchNews": "false", "checkForUpdates": False})):
+        (settings / extension).mkdir(parents=True)
+        (settings / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
     port = _free_port()
-    env = {**os.environ, "KIT_STATE_DIR": str(home / "state"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+    env = {**os.environ, "KIT_STATE_DIR": str(home / "state"), "JUPYTERLAB_SETTINGS_DIR": str(settings.parent),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
     for name in ("SPARK_REMOTE", "PYTEST_CURRENT_TEST", "GRADER_STRICT", "GRADER_EXPORT_DIR"):
-        env.pop(name, None)  # a learner's plain session: local Spark, the kernel's usual stderr capture
+        env.pop(name, None)  # a learner's plain session: the kernel's usual stderr capture
+    env.update(extra_env)
     log = open(home / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
          f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={work}", "--ServerApp.open_browser=False"],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and server.poll() is None:
         try:
@@ -113,7 +110,7 @@ def lab(tmp_path_factory):
         except OSError:
             time.sleep(0.5)
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         try:
@@ -121,6 +118,21 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab whose kernels start a local Spark, as on a learner's laptop."""
+    yield from _serve(tmp_path_factory.mktemp("lab"), {})
+
+
+@pytest.fixture(scope="module")
+def lab_connect(tmp_path_factory):
+    """JupyterLab whose kernels reach Spark through Spark Connect (``SPARK_REMOTE``)."""
+    from labs.connect_server import ConnectServer
+
+    with ConnectServer(startup_timeout=600) as server:
+        yield from _serve(tmp_path_factory.mktemp("lab-connect"), {"SPARK_REMOTE": server.url})
 
 
 class Notebook:
@@ -186,8 +198,7 @@ def pages(request):
         page.context.close()
 
 
-def test_start_here_runs_clean_in_jupyterlab(browser, lab, pages):
-    nb = _open(browser, lab, "00-start-here", pages)
+def _runs_clean(nb: Notebook) -> None:
     assert not nb.dirty(), "the notebook opened as modified (its kernelspec differs from JupyterLab's)"
     nb.run_all()
     stderr = nb.outputs(STDERR).all_text_contents()
@@ -196,6 +207,14 @@ def test_start_here_runs_clean_in_jupyterlab(browser, lab, pages):
     verdicts = nb.panel().locator(".jp-RenderedHTMLCommon", has_text="correct.").all_text_contents()
     assert any(v.strip().startswith("✓ orders_per_status: correct.") for v in verdicts), verdicts
     assert nb.panel().locator(".jp-RenderedImage img").count() >= 1, "no matplotlib figure was drawn"
+
+
+def test_start_here_runs_clean_in_jupyterlab(browser, lab, pages):
+    _runs_clean(_open(browser, lab, "00-start-here", pages))
+
+
+def test_start_here_runs_clean_on_spark_connect(browser, lab_connect, pages):
+    _runs_clean(_open(browser, lab_connect, "00-start-here", pages))
 
 
 def test_the_flashcard_widget_answers_a_click(browser, lab, pages):
