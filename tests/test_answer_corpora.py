@@ -43,11 +43,6 @@ PENDING: set[str] = {
     "03-etl-elt-pipelines:backfill_plan", "03-etl-elt-pipelines:onboard_metadata",
     "03-etl-elt-pipelines:onboard_output", "03-etl-elt-pipelines:quarantine",
     "03-etl-elt-pipelines:tool_choice",
-    # 05-sharding-partitioning
-    "05-sharding-partitioning:modn_moved_fraction", "05-sharding-partitioning:consistent_ring",
-    "05-sharding-partitioning:shard_key_choice", "05-sharding-partitioning:row_key_design",
-    "05-sharding-partitioning:salted_aggregation", "05-sharding-partitioning:pruning_query",
-    "05-sharding-partitioning:scatter_gather",
     # 06-cap-replication
     "06-cap-replication:sloppy_stale_rate", "06-cap-replication:quorum_rw",
     "06-cap-replication:stale_reads_sql", "06-cap-replication:linearizable_histories",

@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 from sqlglot import exp
 
+from grader.checkers import Problem
 from grader.checkers import sql as sqlc
-from grader.kinds import Choice, Function, Number, Sql, Table
+from grader.kinds import Choice, Function, Mistake, Number, Sql, Table
 
 COVERS = ("Q4.3", "Q4.4", "A8", "Q1.5", "Q9.2")
 
@@ -31,6 +32,13 @@ MODN = Number(
            "token(key) % 5. What fraction of the keys must move to another shard (a number from 0 to 1)?",
     value=0.8,
     abs_tol=0.03,
+    rel_tol=0.0375,  # the same 0.03 around 0.8; around a percentage (80) it is 3
+    mistakes=(
+        (0.2, "1/5 is the share of keys that stay, and what a consistent-hash ring would move; with mod-N "
+              "every other key changes shard."),
+        (0.75, "3/4 is what moves going from 3 to 4 shards; redo the residues for 4 and 5."),
+        (80, "Give the fraction from 0 to 1, not a percentage."),
+    ),
     hints=(
         "A key stays put only if token % 4 and token % 5 are the same number. Try a few tokens by hand: 0..19.",
         "token % 4 == token % 5 holds exactly when token % 20 is 0, 1, 2 or 3: four residues out of twenty. "
@@ -234,6 +242,15 @@ def _judge_lookups(obs):
         reference = ReferenceRing(nodes, vnodes)
         want = _lookups(reference, keys)
         got = obs.get(name, [])
+        tokens, owners = reference._tokens, reference._owners
+        wrong = [(key, g, w) for key, g, w in zip(keys, got, want) if g != w]
+        before = [(_token(k), g == owners[(bisect.bisect_left(tokens, _token(k)) - 1) % len(owners)])
+                  for k, g, _ in wrong]
+        if wrong and all(prev for _, prev in before) and any(t <= tokens[-1] for t, _ in before):
+            key, g, w = wrong[0]
+            return (f"On a ring of {name}, node_for({key!r}) returned {g!r}; expected {w!r}: that is the owner of "
+                    f"the virtual node before the key. A key belongs to the first virtual node clockwise, at or "
+                    f"after its token.")
         for key, g, w in zip(keys, got, want):
             if g == w:
                 continue
@@ -337,35 +354,41 @@ SHARD_KEY = Choice(
 
 ROW_KEY = Choice(
     id="row_key_design",
-    prompt="A wide-column store (Bigtable, HBase) keeps readings of 200,000 sensors, 50,000 writes a second; a "
-           "dashboard reads the latest readings of one sensor with one range scan. Rows are sorted by row key and "
-           "split into tablets (regions) by key range. Which row keys avoid a write hot spot and serve that read "
-           "with one scan? Choose all that apply.",
+    prompt="A wide-column store (Bigtable, HBase) keeps readings of 200,000 sensors, 50,000 writes a second. Rows "
+           "are sorted by row key and split into tablets (regions) by key range. A dashboard shows the latest 10 "
+           "readings of one sensor and does not know when that sensor last reported. Which row keys avoid a write "
+           "hot spot and serve that read with one forward scan that stops after 10 rows? Choose all that apply.",
     options={
         "A": "timestamp#sensor_id: every write of the same moment shares a prefix, so all writes land on the "
              "tablet at the end of the key range (hot spot), and one sensor's readings are scattered.",
-        "B": "sensor_id#timestamp: writes spread across sensors, and one sensor's readings are contiguous, oldest "
-             "first, so a time range is one scan.",
+        "B": "sensor_id#timestamp: writes spread and one sensor's readings are contiguous, but oldest first: the "
+             "latest 10 sit at the end of the sensor's range, and without their time a forward scan reads the "
+             "sensor's whole history to reach them. It serves a known window (the last hour) in one scan.",
         "C": "sensor_id#reversed timestamp (max - ts): writes spread across sensors, and one sensor's newest "
-             "readings come first, so 'the latest N' is the start of one scan.",
+             "readings come first, so the latest 10 are the first 10 rows of a scan from the sensor's prefix.",
         "D": "hash(sensor_id, timestamp): writes spread perfectly, but neighbouring readings of a sensor land far "
              "apart: every dashboard read is a full scan.",
         "E": "sensor_id alone, one new column per reading: the row grows forever (past the advised size of a "
              "row) and a chatty sensor is one hot row that cannot be split.",
     },
-    correct=("B", "C"),
+    correct=("C",),
     multiple=True,
     hints=(
         "Rows are stored in key order and split by ranges: what does the first part of the key decide?",
         "Put the field you query by first (so its rows are contiguous) and keep time out of the front of the key "
-        "(so writes do not all go to the newest range).",
+        "(so writes do not all go to the newest range). Then ask where in the sensor's rows the newest ones are, "
+        "when the scan does not know their time.",
     ),
-    solution="{'B', 'C'}",
+    solution="{'C'}",
     explanation="Range-split stores place rows by key order, so the key's first part decides where writes go "
                 "and which rows are neighbours. Leading with sensor_id spreads writes over many tablets and keeps "
-                "each sensor's readings together; the timestamp after it orders them (reversed: newest first). A "
-                "timestamp first creates the classic hot spot; a hash first destroys the range scan; an unbounded "
-                "row breaks size limits.",
+                "each sensor's readings together; the timestamp after it orders them. Reversed, the newest come "
+                "first, so 'the latest 10' is the start of a scan from the sensor's prefix. Oldest first "
+                "(sensor_id#timestamp) serves a known time window just as well, but the latest readings of a "
+                "sensor that may have gone quiet are at an unknown point near the end of its range: a forward "
+                "scan must read its whole history (HBase has reversed scans, and Bigtable added them lately, but "
+                "the reversed timestamp needs neither). A timestamp first creates the classic hot spot; a hash "
+                "first destroys the range scan; an unbounded row breaks size limits.",
     covers=("Q4.3",),
 )
 
@@ -385,9 +408,24 @@ def _salting_fixture() -> dict:
     return {"txns": frame}
 
 
+def _group_keys(group: exp.Group) -> list:
+    """The expressions a GROUP BY groups on, with ``GROUP BY 1, 2`` and ``GROUP BY ALL`` read from the select list."""
+    select = group.parent if isinstance(group.parent, exp.Select) else None
+    items = [e.unalias() for e in select.expressions] if select else []
+    if group.args.get("all"):
+        return [e for e in items if not e.find(exp.AggFunc)]
+    keys = []
+    for key in group.expressions:
+        if isinstance(key, exp.Literal) and not key.is_string and key.this.isdigit() and 0 < int(key.this) <= len(items):
+            keys.append(items[int(key.this) - 1])
+        else:
+            keys.append(key)
+    return keys
+
+
 def _groups_by_merchant_and_salt(tree) -> bool:
     for group in tree.find_all(exp.Group):
-        keys = group.expressions
+        keys = _group_keys(group)
         if len(keys) >= 2 and any(isinstance(k, exp.Column) and k.name.lower() == "merchant_id" for k in keys):
             return True
     return False
@@ -401,6 +439,38 @@ def _aggregates_twice(tree) -> bool:
 TWO_PHASES = sqlc.Rule(_aggregates_twice,
                        "Aggregate in two phases: first GROUP BY merchant_id and a salt, then GROUP BY merchant_id "
                        "alone over that result.")
+NO_RANDOM_SALT = sqlc.Rule(
+    lambda tree: tree.find(exp.Rand) is None,
+    "A random salt puts one customer's transactions into several buckets, so the distinct counts of the buckets "
+    "add up to too many customers (and every run gives another answer): derive the salt from customer_id.")
+def _phase_one_selects(tree) -> list:
+    """The innermost grouped SELECTs: the phase that reads the rows."""
+    grouped = [s for s in tree.find_all(exp.Select) if s.args.get("group")]
+    return [s for s in grouped if not any(o is not s and o.args.get("group") for o in s.find_all(exp.Select))]
+
+
+def _splits_hot_merchants(tree) -> bool:
+    """Run phase 1 on the fixture and count its groups per hot merchant: there must be N_SALTS of each."""
+    ctes = tree.find(exp.With)
+    prefix = ctes.sql(dialect="duckdb") + " " if ctes else ""
+    hot = ", ".join(map(str, HOT_MERCHANTS))
+    for phase_one in _phase_one_selects(tree):
+        probe = (f"{prefix}SELECT merchant_id, count(*) AS n FROM ({phase_one.sql(dialect='duckdb')}) AS phase_one "
+                 f"WHERE merchant_id IN ({hot}) GROUP BY merchant_id")
+        try:
+            groups = sqlc.run(probe, SALTED._database(), 10.0)
+        except Exception:
+            return True  # a phase 1 that cannot run on its own is judged by running the whole query
+        if len(groups) == len(HOT_MERCHANTS) and (groups["n"] == N_SALTS).all():
+            return True
+    return False
+
+
+SPLITS_HOT_MERCHANTS = sqlc.Rule(
+    _splits_hot_merchants,
+    f"Phase 1 must cut each hot merchant into {N_SALTS} buckets (salt 0 to {N_SALTS - 1}): your first GROUP BY "
+    f"does not give merchants 1 and 2 {N_SALTS} rows each. A salt from merchant_id is the same on all of a "
+    f"merchant's rows, so it splits nothing.")
 SALTED_FIRST_PHASE = sqlc.Rule(_groups_by_merchant_and_salt,
                                "The first phase must group by merchant_id and a salt column, so a hot merchant's "
                                "rows are split into several groups (tasks).")
@@ -428,7 +498,15 @@ SALTED = Sql(
            "merges the buckets per merchant.",
     fixtures=_salting_fixture,
     reference=SALTED_REFERENCE,
-    rules=(TWO_PHASES, SALTED_FIRST_PHASE, sqlc.NO_SELECT_STAR),
+    rules=(TWO_PHASES, SALTED_FIRST_PHASE, NO_RANDOM_SALT, SPLITS_HOT_MERCHANTS, sqlc.NO_SELECT_STAR),
+    mistakes=(
+        Mistake(sql=SALTED_REFERENCE.replace("customer_id % 4", "txn_id % 4"),
+                says="n_customers counts a customer once per bucket: a salt from txn_id spreads one customer's "
+                     "transactions over several buckets. Salt with customer_id, so each customer stays in one."),
+        Mistake(sql=SALTED_REFERENCE.replace("sum(n_txns) AS n_txns", "count(*) AS n_txns"),
+                says="n_txns counts the buckets of each merchant: phase 2 must add up phase 1's counts, "
+                     "sum(n_txns), not count(*)."),
+    ),
     hints=(
         "Phase 1 in a CTE: SELECT merchant_id, <salt> AS salt, count(*) ..., sum(amount) ..., count(DISTINCT "
         "customer_id) ... GROUP BY merchant_id, salt. Phase 2: GROUP BY merchant_id over the CTE.",
@@ -491,6 +569,20 @@ def _prunes_on_duckdb(tree) -> bool:
         con.close()
 
 
+def _filters_bare_txn_date(tree) -> bool:
+    """txn_date itself compared in WHERE, or in a HAVING of a query grouped by it (engines push that down too)."""
+    if sqlc.filters_on_bare_column(tree, "txn_date"):
+        return True
+    for having in tree.find_all(exp.Having):
+        for pred in having.find_all(exp.Predicate):
+            for side in (pred.args.get("this"), pred.args.get("expression")):
+                if isinstance(side, exp.Column) and side.name.lower() == "txn_date":
+                    return True
+    return False
+
+
+FILTERS_ON_TXN_DATE = sqlc.Rule(_filters_bare_txn_date, sqlc.filters_on("txn_date").message)
+
 PRUNES_ON_DUCKDB = sqlc.Rule(
     _prunes_on_duckdb,
     "On txns stored as one Parquet folder per txn_date, DuckDB's plan for your query opens every folder: compare "
@@ -505,6 +597,25 @@ WHERE txn_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'
 GROUP BY txn_date
 """
 
+_WEEK = "BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'"
+_APPROVED_ONLY = ("Count approved transactions only (status = 'approved'): declined and reversed payments are not "
+                  "revenue.")
+_INCLUSIVE = ("Both ends are inclusive: 2024-03-01 to 2024-03-07 is seven days, txn_date BETWEEN the two, or "
+              ">= the first and < the day after the last.")
+PRUNING_MISTAKES = (
+    Mistake(sql=PRUNING_REFERENCE.replace("AND status = 'approved'", ""), says=_APPROVED_ONLY),
+    Mistake(sql=PRUNING_REFERENCE.replace("status = 'approved'", "status <> 'declined'"), says=_APPROVED_ONLY),
+    Mistake(sql=PRUNING_REFERENCE.replace("status = 'approved'", "status <> 'reversed'"), says=_APPROVED_ONLY),
+    Mistake(sql=PRUNING_REFERENCE.replace(_WEEK, ">= DATE '2024-03-01' AND txn_date < DATE '2024-03-07'"),
+            says=_INCLUSIVE),
+    Mistake(sql=PRUNING_REFERENCE.replace(_WEEK, "> DATE '2024-03-01' AND txn_date <= DATE '2024-03-07'"),
+            says=_INCLUSIVE),
+    Mistake(sql=PRUNING_REFERENCE.replace(_WEEK, "BETWEEN DATE '2024-03-01' AND DATE '2024-03-08'"),
+            says=_INCLUSIVE),
+    Mistake(sql=PRUNING_REFERENCE.replace(_WEEK, "BETWEEN DATE '2024-02-29' AND DATE '2024-03-07'"),
+            says=_INCLUSIVE),
+)
+
 PRUNE = Sql(
     id="pruning_query",
     prompt="txns is partitioned by txn_date (one folder per day). Write a query for approved transactions per day "
@@ -512,7 +623,8 @@ PRUNE = Sql(
            "prunes: it must skip every other day's folder.",
     fixtures=_pruning_fixture,
     reference=PRUNING_REFERENCE,
-    rules=(sqlc.filters_on("txn_date"), PRUNES_ON_DUCKDB),
+    rules=(FILTERS_ON_TXN_DATE, PRUNES_ON_DUCKDB),
+    mistakes=PRUNING_MISTAKES,
     hints=(
         "Which column names the folders? Filter on that one, not on ts.",
         "Compare the bare column with constants: txn_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'. "
@@ -543,12 +655,69 @@ def _single_database_answer() -> pd.DataFrame:
         f"FROM ({query}) GROUP BY status, currency").df()
 
 
-GATHER = Table(
+def _shard_partials() -> pd.DataFrame:
+    """Per shard and group, what one shard's partial aggregate returns (with its own average), from the same rows
+    as the notebook's store: row -> shard token(customer_id) % 4, as ``shards.build`` routes them."""
+    if "partials" not in _GATHER_CACHE:
+        from labs.data import transactions
+        from labs.engines import duckdb
+        from labs.partitioning import shards
+
+        query = transactions.sql(shards.DEFAULT_ROWS, shards.DEFAULT_SEED, shards.DEFAULT_SKEW)
+        con = duckdb()
+        try:
+            con.execute(f"CREATE TEMP TABLE t AS {query}")
+            customers = con.execute("SELECT DISTINCT customer_id FROM t").df()["customer_id"].tolist()
+            con.register("routing", pd.DataFrame({"customer_id": customers, "shard": [
+                _token(int(c)) % shards.DEFAULT_SHARDS for c in customers]}))
+            _GATHER_CACHE["partials"] = con.execute(
+                "SELECT shard, status, currency, count(*) AS n, avg(amount) AS shard_avg "
+                "FROM t JOIN routing USING (customer_id) GROUP BY ALL").df()
+        finally:
+            con.close()
+    return _GATHER_CACHE["partials"]
+
+
+_GATHER_CACHE: dict = {}
+_GATHER_KEY = ["status", "currency"]
+
+
+class _GatherTable(Table):
+    """The scatter-gather table, with a sentence for each column that holds a known wrong merge."""
+
+    def diagnose(self, result, problem):
+        problem = super().diagnose(result, problem)
+        names = {str(c).lower(): c for c in result.columns}
+        if not all(k in names for k in _GATHER_KEY):
+            return problem
+        per_group = _shard_partials().groupby(_GATHER_KEY).agg(n_shards=("n", "size"), mean_avg=("shard_avg", "mean"))
+        mine = result.rename(columns={v: k for k, v in names.items()})
+        try:
+            joined = mine.merge(per_group.reset_index(), on=_GATHER_KEY, how="inner")
+        except (ValueError, TypeError):
+            return problem
+        if joined.empty or len(joined) != len(per_group):
+            return problem
+        said = []
+        if "avg_amount" in joined and pd.api.types.is_numeric_dtype(joined["avg_amount"]) and \
+                ((joined["avg_amount"] - joined["mean_avg"]).abs() < 0.005 + 1e-9).all():
+            said.append("avg_amount is the average of the shards' averages, which weighs a shard of 10 rows like one "
+                        "of 10,000: bring back a sum and count from every shard and divide after merging.")
+        if "n_txns" in joined and pd.api.types.is_numeric_dtype(joined["n_txns"]) and \
+                (joined["n_txns"] == joined["n_shards"]).all():
+            said.append("n_txns counts the shards' partial rows (one per shard): sum the shards' counts instead.")
+        if not said:
+            return problem
+        return Problem(" ".join(said), [problem.message, *problem.details])
+
+
+GATHER = _GatherTable(
     id="scatter_gather",
     prompt="The store holds the transactions in 4 shards. Per status and currency, compute n_txns, total_amount "
            "and avg_amount over all shards: run a partial aggregate on every shard (store.scatter) and merge the "
-           "partials in pandas. The answer must equal the single-database result.",
+           "partials in pandas. The answer must equal the single-database result (amounts to the cent, or finer).",
     expected_fn=_single_database_answer,
+    decimals={"total_amount": 2, "avg_amount": 2},
     key=("status", "currency"),
     hints=(
         "Each shard returns one row per (status, currency); the same group appears on every shard, so merge by "
