@@ -48,12 +48,44 @@ def test_window_counts(ex, batches):
     assert evaluate(e, ...).status is Status.NOT_ATTEMPTED
 
 
-def test_a_safe_delay_range_exists(batches):
-    """Every delay between 2 and 16 minutes drops exactly the planted late events."""
+def test_a_safe_delay_range_exists(ex, batches):
+    """Every delay in the safe range drops exactly the planted late events; hint 2 quotes its ends."""
     late_ids = set(spec._feed().events.query("is_late")["event_id"])
-    for minutes in (2, 4, 10, 16):
-        dropped = set(simulate(batches, "5 minutes", f"{minutes} minutes", dedup_key="event_id").dropped["event_id"])
+    shortest, longest = spec.SAFE_DELAYS
+    for minutes in (shortest, 4, 10, longest):
+        dropped = set(simulate(batches, "5 minutes", f"{minutes * 60:g} seconds", dedup_key="event_id").dropped["event_id"])
         assert dropped == late_ids, minutes
+    for minutes in (1, longest + 1):  # just outside: an on-time event dropped, a late one kept
+        dropped = set(simulate(batches, "5 minutes", f"{minutes * 60:g} seconds", dedup_key="event_id").dropped["event_id"])
+        assert dropped != late_ids, minutes
+    assert f"from {shortest:g} to {longest:g} minutes" in ex["window_counts"].hints[1]
+
+
+def test_window_counts_names_the_usual_mistakes(ex, batches):
+    e = ex["window_counts"]
+    v = evaluate(e, simulate(batches, "5 minutes", "10 minutes").counts)  # no de-duplication
+    assert "retries were counted" in v.message
+    v = evaluate(e, simulate(batches, "5 minutes", "45 seconds", dedup_key="event_id").counts)
+    assert "On-time events were dropped" in v.message and v.details  # the row diff follows the sentence
+    v = evaluate(e, simulate(batches, "5 minutes", "25 minutes", dedup_key="event_id").counts)
+    assert "late events were counted" in v.message
+
+
+def test_window_counts_sees_unbounded_dedup_state(ex, batches, tmp_path):
+    """The state check works on the payload a query gives, without Spark: the rows alone cannot tell."""
+    e = ex["window_counts"]
+    rows = simulate(batches, "5 minutes", "10 minutes", dedup_key="event_id").counts
+    unbounded = e.prepare(rows).copy()
+    unbounded.attrs = {"state": {"operators": ["stateStoreSave", "dedupe"], "dedup_rows": 224}}
+    v = e.judge(unbounded)
+    assert v.status is Status.INCORRECT and "224 event ids" in v.message and "never forgets" in v.message
+    e.dump(unbounded, tmp_path)  # batch grading moves the state with the rows
+    assert e.judge(e.load(tmp_path)).status is Status.INCORRECT
+    bounded = e.prepare(rows).copy()
+    bounded.attrs = {"state": {"operators": ["stateStoreSave", "dedupeWithinWatermark"], "dedup_rows": 1}}
+    v = e.judge(bounded)
+    assert v.correct and "bounded by the watermark" in v.message
+    assert evaluate(e, rows).correct  # a plain table is judged on its rows
 
 
 # --- dropped_rows ---------------------------------------------------------------------------------
@@ -62,50 +94,37 @@ def test_dropped_rows(ex):
     assert e.expected() == 4
     assert evaluate(e, 4).correct
     v = evaluate(e, 1)  # the aggregation's own metric after partial aggregation: one row per window and batch
-    assert v.status is Status.INCORRECT and "below the accepted range" in v.message
-    v = evaluate(e, 0)  # complete mode: nothing is ever dropped
-    assert v.status is Status.INCORRECT and "below" in v.message
+    assert v.status is Status.INCORRECT and "below the accepted range" in v.message and "raw rows" in v.message
+    v = evaluate(e, 0)  # lastProgress only, or the aggregation's operator only
+    assert v.status is Status.INCORRECT and "below" in v.message and "every operator" in v.message
     v = evaluate(e, 7)  # late events plus producer retries: retries are de-duplicated, not dropped as late
-    assert v.status is Status.INCORRECT and "above the accepted range" in v.message
+    assert v.status is Status.INCORRECT and "above the accepted range" in v.message and "retries" in v.message
 
 
 # --- late_rule ------------------------------------------------------------------------------------
 def test_late_rule_reference_agrees_with_the_model():
     rng = random.Random(5)
     cases = list(spec._RULE_CASES) + [spec._generate_batches(rng) for _ in range(60)]
+    assert any([] in c[0] for c in cases) and any(all(c[0]) and len(c[0]) > 1 for c in cases)
     for case in cases:
         assert spec.dropped_ids_reference(*case) == spec.dropped_ids_by_model(*case), case
 
 
-def _rule(watermark_from_current=False, by_event_time=False, strict=False):
-    def dropped_ids(batches, window_minutes, delay_minutes):
-        watermark, top, dropped = None, None, []
-        for batch in batches:
-            if watermark_from_current:  # the watermark moving inside the batch
-                for _, minute in batch:
-                    top = minute if top is None else max(top, minute)
-                watermark = top - delay_minutes
-            for event_id, minute in batch:
-                edge = minute if by_event_time else (minute // window_minutes + 1) * window_minutes
-                if watermark is not None and (edge < watermark if strict else edge <= watermark):
-                    dropped.append(event_id)
-            for _, minute in batch:
-                top = minute if top is None else max(top, minute)
-            if top is not None:
-                watermark = max(watermark if watermark is not None else top - delay_minutes, top - delay_minutes)
-        return sorted(dropped)
-    return dropped_ids
+def test_late_rule_cases_tell_every_known_mistake_from_the_rule(ex):
+    """Each known wrong rule fails a fixed case (so the learner sees a case), and gets its own sentence."""
+    e = ex["late_rule"]
+    for wrong, says in spec.RULE_MISTAKES:
+        assert any(wrong(*case) != spec.dropped_ids_reference(*case) for case in spec._RULE_CASES), says
+        v = evaluate(e, wrong)
+        assert v.status is Status.INCORRECT and v.message == says and "expected" in v.details[0], says
 
 
 def test_late_rule(ex):
     e = ex["late_rule"]
     assert evaluate(e, spec.dropped_ids_reference).correct
-    v = evaluate(e, _rule(watermark_from_current=True))
-    assert v.status is Status.INCORRECT and "dropped_ids([[[1, 0], [2, 30]]" in v.message and "expected [4]" in v.message
-    v = evaluate(e, _rule(by_event_time=True))  # judging the row's own time, not its window's end
-    assert v.status is Status.INCORRECT and "returned [2]; expected []" in v.message
-    v = evaluate(e, _rule(strict=True))  # a window ending exactly at the watermark is already closed
-    assert v.status is Status.INCORRECT and "returned []; expected [2, 3]" in v.message
+    legacy = evaluate(e, spec.RULE_MISTAKES[0][0])
+    assert "before Spark 3.4" in legacy.message
+    assert "dropped_ids([[[1, 0], [2, 30]], [[3, 26], [4, 2]]], 5, 10) returned [4]; expected []" in legacy.details[0]
     assert evaluate(e, ...).status is Status.NOT_ATTEMPTED
 
 
@@ -129,12 +148,27 @@ def test_idempotent_sink(ex):
     e = ex["idempotent_sink"]
     assert evaluate(e, sink.idempotent_write).correct
     v = evaluate(e, sink.naive_append)
-    assert v.status is Status.INCORRECT and "surplus copies" in v.message
-    v = evaluate(e, _skip_seen_batches)
-    assert v.status is Status.INCORRECT and "never reached the sink" in v.message
+    assert v.status is Status.INCORRECT and "surplus copies" in v.message and "after your function returned" in v.message
+    v = evaluate(e, _skip_seen_batches)  # replays absorbed by the batch check; the retry in the next batch is not
+    assert v.status is Status.INCORRECT and "in another batch" in v.message
     v = evaluate(e, _distinct_within_batch)
     assert v.status is Status.INCORRECT and "surplus copies" in v.message
     assert evaluate(e, _not_implemented).status is Status.NOT_ATTEMPTED
+
+
+def test_the_feed_has_a_retry_in_the_next_batch():
+    """Without it, a sink idempotent by batch id alone would pass: its retries would all share a batch."""
+    ev = spec._feed().events
+    batch_of = ev[~ev["is_duplicate"]].set_index("event_id")["batch"]
+    retries = ev[ev["is_duplicate"]]
+    assert (retries["batch"].to_numpy() != batch_of[retries["event_id"]].to_numpy()).any()
+
+
+def test_sink_crashes_before_every_statement(batches):
+    ids = set(spec._feed().real_events()["event_id"])
+    points = sink.crash_points(sink.idempotent_write, batches[:-1], 1, ids)
+    assert [p["statement"] for p in points] == [None, 1, 2, 3] and points[3]["before"] == "COMMIT"
+    assert all(p["missing"] == 0 and p["duplicates"] == 0 and not p["swallowed"] for p in points)
 
 
 # --- consumer_loop --------------------------------------------------------------------------------
@@ -154,9 +188,18 @@ def _swallows_errors(consumer, handle):
         consumer.commit()
 
 
+def _commits_each_record(consumer, handle):
+    while records := consumer.poll(5):
+        for record in records:
+            handle(record)
+            consumer.commit()
+
+
 def test_consumer_loop(ex):
     e = ex["consumer_loop"]
     assert evaluate(e, commit_after).correct
+    v = evaluate(e, _commits_each_record)  # the same records lost as commit_before, another mistake
+    assert v.status is Status.INCORRECT and "whole poll" in v.message and "at-most-once" not in v.message
     v = evaluate(e, commit_before)
     assert v.status is Status.INCORRECT and "never handled" in v.message and "at-most-once" in v.message
     v = evaluate(e, _never_commits)

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from labs.streaming import feed as feeds
-from labs.streaming import latency, log, queries, sink
+from labs.streaming import latency, log, queries, sink, txn
 from labs.streaming.watermark import duration, simulate, sweep
 
 
@@ -62,6 +62,15 @@ def test_model_drops_exactly_the_late_events_for_a_sensible_delay(feed):
     assert duration("10 minutes") == pd.Timedelta(minutes=10)
 
 
+def test_model_without_no_data_batches_is_one_batch_more_lenient(feed):
+    """Back to back, each batch judges late rows against the previous batch's watermark."""
+    quiet = simulate(feed.batches(), "5 minutes", "10 minutes", dedup_key="event_id")
+    busy = simulate(feed.batches(), "5 minutes", "10 minutes", dedup_key="event_id", no_data_batches=False)
+    assert quiet.late_watermarks[1:] == quiet.watermarks[1:]
+    assert busy.late_watermarks[1:] == busy.watermarks[:-1]
+    assert len(busy.dropped) <= len(quiet.dropped)
+
+
 # --- Spark ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def spark_run(feed):
@@ -95,8 +104,36 @@ def test_pre_aggregation_undercounts_drops_and_complete_mode_drops_nothing(spark
     complete = queries.table(spark_run["spark"], "t_complete")
     assert complete["count"].sum() == 231  # every row, late, retried and the heartbeat, is counted
     progress = queries.progress_table(spark_run["complete"])
-    states = progress[progress["input_rows"] > 0]["state_rows"].tolist()
+    states = progress["state_rows"].tolist()
     assert states == sorted(states)  # never shrinks
+    assert progress["batch_id"].tolist() == list(range(len(progress)))  # one row per batch that ran, idle reports left out
+    append = queries.progress_table(spark_run["raw"])
+    shrinks = append[append["state_rows"].diff() < 0]
+    assert len(shrinks) and (shrinks["input_rows"] == 0).all()  # state is freed in no-data batches
+
+
+def test_operators_say_which_one_dropped_the_late_rows(spark_run):
+    ops = queries.operators(spark_run["append"]).set_index("operator")
+    assert ops.loc["dedupeWithinWatermark", "dropped_by_watermark"] == 4
+    assert ops.loc["stateStoreSave", "dropped_by_watermark"] == 0
+    assert ops["state_rows_at_end"].max() <= 1  # only the heartbeat's id and window are left
+
+
+def test_spark_applies_the_late_rule_of_the_exercise():
+    """The plain-Python rule of ``late_rule`` agrees with Spark 4 itself, with and without no-data batches."""
+    import random
+
+    from grader.specs import nb07_streaming as spec
+    from labs import engines
+
+    spark = engines.spark()
+    rng = random.Random(11)
+    cases = list(spec._RULE_CASES[:4]) + [spec._RULE_CASES[6]] + [spec._generate_batches(rng) for _ in range(3)]
+    for k, case in enumerate(cases):
+        assert queries.late_rule_on_spark(spark, *case, name=f"rule{k}") == spec.dropped_ids_reference(*case), case
+    # the legacy single-watermark rule disagrees with Spark on back-to-back batches
+    legacy = spec.RULE_MISTAKES[0][0]
+    assert legacy(*spec._RULE_CASES[1]) != queries.late_rule_on_spark(spark, *spec._RULE_CASES[1], name="rule_legacy")
 
 
 def test_foreach_batch_sink_survives_a_crash(feed, tmp_path):
@@ -105,9 +142,9 @@ def test_foreach_batch_sink_survives_a_crash(feed, tmp_path):
     spark = engines.spark()
     ws = queries.workspace("test-sink")
     db = ws / "sink.duckdb"
-    restarts = sink.stream_into(spark, feed, ws / "source", ws / "ck", sink.SparkSink(db, crash_batch=1),
+    restarts = sink.stream_into(spark, feed, ws / "source", ws / "ck", sink.SparkSink(db, crash_batch=1, crash_before=3),
                                 batches=range(3))
-    assert len(restarts) == 1 and "injected crash in batch 1" in restarts[0]
+    assert len(restarts) == 1 and "injected crash before statement 3: COMMIT" in restarts[0]
     con = engines.duckdb(db)
     expected = set(feed.events[feed.events["batch"] < 3]["event_id"])
     assert sink.audit(con, expected) == {"rows": len(expected), "duplicates": 0, "missing": 0}
@@ -120,9 +157,39 @@ def test_replay_harness(feed):
     assert sink.audit(sink.replay_with_crash(sink.idempotent_write, batches, crash_batch=1), ids) == \
         {"rows": len(ids), "duplicates": 0, "missing": 0}
     naive = sink.audit(sink.replay_with_crash(sink.naive_append, batches, crash_batch=1), ids)
-    assert naive["duplicates"] == len(feed.batch(1)) // 2 + 3 and naive["missing"] == 0
+    assert naive["duplicates"] == len(feed.batch(1)) + 3 and naive["missing"] == 0  # the whole batch again, and the retries
     with pytest.raises(ValueError, match="crash_batch must be None or between 0 and"):
         sink.replay_with_crash(sink.naive_append, batches, crash_batch=42)
+    with pytest.raises(ValueError, match="crash_before must be None or an integer >= 1"):
+        sink.replay_with_crash(sink.naive_append, batches, crash_batch=1, crash_before=0)
+
+
+def test_a_crash_inside_a_transaction_rolls_it_back(feed):
+    """Crashing before COMMIT leaves nothing of the batch; the replay then writes it whole, once."""
+    batches = feed.batches()[:-1]
+    con = sink.open_sink()
+    sink.naive_append(con, batches[0], 0)
+    dead = sink.CrashingConnection(con, crash_before=3)
+    with pytest.raises(sink.InjectedCrash, match="before statement 3: COMMIT"):
+        sink.idempotent_write(dead, batches[1], 1)
+    assert dead.crashed and dead.ran[0] == "BEGIN TRANSACTION"
+    with pytest.raises(sink.InjectedCrash, match="connection is gone"):
+        dead.execute("SELECT 1")
+    sink._roll_back(con)
+    assert con.execute("SELECT count(*) FROM clicks").fetchall()[0][0] == len(batches[0])
+
+
+def test_crash_points_spread_over_many_statements(feed):
+    def row_by_row(con, rows, batch_id):
+        for r in rows.itertuples():
+            con.execute("INSERT INTO clicks SELECT ?, ?, ?, ?, ?, ?, ? WHERE ? NOT IN (SELECT event_id FROM clicks)",
+                        [r.event_id, r.session_id, r.event_type, r.page, r.device, r.event_time, batch_id, r.event_id])
+
+    batches = [b.head(30) for b in feed.batches()[:2]]
+    ids = set(pd.concat(batches)["event_id"])
+    points = sink.crash_points(row_by_row, batches, 1, ids, limit=5)
+    assert [p["statement"] for p in points] == [None, 1, 8, 16, 23, 30]
+    assert all(p["missing"] == 0 and p["duplicates"] == 0 for p in points)
 
 
 # --- the log -----------------------------------------------------------------------------------------------
@@ -147,9 +214,52 @@ def test_log_keeps_key_order_and_replays():
 
 
 def test_commit_placement_decides_the_guarantee():
-    assert log.crash_test(log.commit_after) == {"crashed": True, "handled": 31, "lost": 0, "twice": 1}
+    assert log.crash_test(log.commit_after) == {"crashed": True, "handled": 31, "lost": 0, "twice": 1,
+                                                "uncommitted": 0, "early_commit": ""}
     before = log.crash_test(log.commit_before)
-    assert before["lost"] > 0 and before["twice"] == 0
+    assert before["lost"] > 0 and before["twice"] == 0 and before["early_commit"] == "before handling"
+
+
+def test_explicit_offsets_are_the_next_record_to_read():
+    lg = log.Log()
+    lg.create_topic("t", 2)
+    for i in range(6):
+        lg.produce("t", f"k{i}", i)
+    c = log.Consumer(lg, "g", "t")
+    first = c.poll(1)[0]
+    c.poll(3)
+    c.commit({first.partition: first.offset + 1})  # only the handled record, not the whole poll
+    again = log.Consumer(lg, "g", "t").poll(10)
+    assert first not in again and len(again) == 5
+    with pytest.raises(ValueError, match="partition must be one of"):
+        c.commit({7: 0})
+    with pytest.raises(ValueError, match="offset for partition 0 must be an integer between 0"):
+        c.commit({0: 99})
+
+
+# --- Kafka transactions --------------------------------------------------------------------------------------
+def test_zombie_is_fenced_and_read_committed_sees_each_record_once():
+    out, story = txn.zombie_scenario()
+    assert any("rejected" in line and "fenced by epoch 1" in line for line in story)
+    seen = {row["isolation.level"]: row for row in txn.what_consumers_see(out)}
+    assert txn.read(out, "read_committed") == ["e1", "e2", "e3", "e4", "e5"]
+    assert seen["read_committed"]["read twice"] == 0 and seen["read_committed"]["from aborted transactions"] == 0
+    assert seen["read_uncommitted"]["from aborted transactions"] == 4 and seen["read_uncommitted"]["read twice"] == 4
+    assert seen["read_uncommitted"]["from open transactions"] == 3
+    assert "audit-1" in txn.read(out, "read_uncommitted")  # held back from read_committed by the open transaction
+    assert out.group_offsets == {"enricher-input": 5}  # the aborted transaction's offsets never applied
+
+
+def test_transactions_reject_misuse():
+    lg = txn.TxLog()
+    p = txn.TransactionalProducer(lg, "t")
+    with pytest.raises(ValueError, match="must begin"):
+        p.send("x")
+    p.begin()
+    with pytest.raises(ValueError, match="open already"):
+        p.begin()
+    with pytest.raises(ValueError, match="isolation must be one of"):
+        txn.read(lg, "serializable")
 
 
 # --- latency -------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ tiny stream fills minute-sized windows: sessions start spread over ``minutes`` f
 - most events within seconds, some delayed by up to three minutes (the generator's lags);
 - the generator's late events (``is_late``) among the first part of the stream arrive
   ``LATE_LAG`` or more after they happened: far beyond any sensible watermark;
-- a few events are sent twice (a producer retry ``RETRY_AFTER`` later), same ``event_id``.
+- a few events are sent twice (a producer retry ``RETRY_AFTER`` later), same ``event_id``;
+  one of them just before a file is cut, so its copy arrives in the next file.
 
 Arrival time decides the batch: batch ``k`` holds everything that arrived during
 ``[k, k+1) * batch_minutes`` after ``ORIGIN``. A last batch holds one ``heartbeat`` event
@@ -103,9 +104,17 @@ def make_feed(n_sessions: int = 40, minutes: int = 20, batch_minutes: int = 10,
     events["event_id"] = events["event_id"].rank(method="first").astype("int64")  # 1..n, in happening order
 
     # Producer retries: the producer timed out waiting for an acknowledgement and sent again.
+    # The first retry is of an event that arrived just before a file was cut, so the copy lands
+    # in the next file: a sink that is idempotent by batch id alone stores that event twice.
     rng = np.random.default_rng(seed)
+    step = pd.Timedelta(minutes=batch_minutes)
     on_time = events.index[~events["is_late"]].to_numpy()
-    copies = events.loc[np.sort(rng.choice(on_time, size=n_duplicates, replace=False))].copy()
+    since_cut = (events["arrival_time"] - ORIGIN) % step
+    crossing = events.index[~events["is_late"] & (since_cut >= step - RETRY_AFTER)].to_numpy()
+    chosen = list(rng.choice(crossing, size=min(1, n_duplicates, len(crossing)), replace=False))
+    rest = np.setdiff1d(on_time, chosen)
+    chosen += list(rng.choice(rest, size=n_duplicates - len(chosen), replace=False))
+    copies = events.loc[np.sort(chosen)].copy()
     copies["arrival_time"] += RETRY_AFTER
     copies["is_duplicate"] = True
 
@@ -115,7 +124,6 @@ def make_feed(n_sessions: int = 40, minutes: int = 20, batch_minutes: int = 10,
         "event_time": end + pd.Timedelta(hours=1), "arrival_time": end + pd.Timedelta(seconds=1),
         "is_late": False, "is_duplicate": False}])
     events = pd.concat([events, copies, heartbeat], ignore_index=True)
-    step = pd.Timedelta(minutes=batch_minutes)
     events["batch"] = ((events["arrival_time"] - ORIGIN) // step).astype("int64")
     events.loc[events["event_type"] == "heartbeat", "batch"] = int(events["batch"].max()) + 1
     events = events.sort_values(["batch", "arrival_time", "event_id"], ignore_index=True)

@@ -20,6 +20,8 @@ offset committed in one transaction.
     [3, 0, 1, 2]
     >>> c.commit(); Consumer(log, "billing", "clicks").poll(10)
     []
+    >>> crash_test(commit_before)["early_commit"], crash_test(commit_after)["lost"]
+    ('before handling', 0)
 """
 from __future__ import annotations
 
@@ -99,9 +101,21 @@ class Consumer:
                 break
         return out
 
-    def commit(self) -> None:
-        """Commit the current positions: everything polled so far counts as done."""
-        for p, offset in self.position.items():
+    def commit(self, offsets: dict[int, int] | None = None) -> None:
+        """Commit positions, as Kafka's ``commitSync()`` does.
+
+        Without ``offsets``: the current positions, so **everything polled so far** counts as
+        done, handled or not. With ``{partition: offset}``: exactly those, where ``offset`` is
+        the next record to read (the last handled record's offset + 1).
+        """
+        if offsets is None:
+            offsets = dict(self.position)
+        for p, offset in offsets.items():
+            if p not in self.position:
+                raise ValueError(f"partition must be one of {sorted(self.position)}; got {p!r}")
+            if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= self.log.end_offset(self.topic, p):
+                raise ValueError(f"offset for partition {p} must be an integer between 0 and the partition's end "
+                                 f"({self.log.end_offset(self.topic, p)}); got {offset!r}")
             self.log.commit(self.group, self.topic, p, offset)
 
 
@@ -109,10 +123,33 @@ class Crash(RuntimeError):
     """A consumer process dying in the middle of its work."""
 
 
+class _Watched(Consumer):
+    """A consumer that notes, at each commit, whether it covers records not handled yet."""
+
+    def __init__(self, log, group, topic, handled_upto: dict):
+        super().__init__(log, group, topic)
+        self.handled_upto, self.polled_now, self.handled_now, self.early = handled_upto, 0, 0, None
+
+    def poll(self, max_records=10):
+        records = super().poll(max_records)
+        self.polled_now, self.handled_now = len(records), 0
+        return records
+
+    def commit(self, offsets=None):
+        covered = dict(self.position) if offsets is None else dict(offsets)
+        if self.early is None and any(o > self.handled_upto.get(p, self.log.committed(self.group, self.topic, p))
+                                      for p, o in covered.items()):
+            self.early = "before handling" if self.handled_now == 0 else "part-way through the poll"
+        super().commit(offsets)
+
+
 def crash_test(run_consumer, n_records: int = 30, crash_at: int = 17, partitions: int = 3) -> dict:
     """Run ``run_consumer(consumer, handle)`` until a crash at the ``crash_at``-th handle, restart, finish.
 
-    Returns how many records were handled, lost (never handled) and handled twice.
+    Returns how many records were handled, lost (never handled) and handled twice; how many
+    stayed uncommitted after the restarted consumer finished; and where the first commit that
+    covered unhandled records came (``early_commit``: "before handling", "part-way through the
+    poll", or "" when every commit covered handled records only).
     """
     if not 1 <= crash_at <= n_records:
         raise ValueError(f"crash_at must be between 1 and n_records={n_records}; got {crash_at!r}")
@@ -121,22 +158,29 @@ def crash_test(run_consumer, n_records: int = 30, crash_at: int = 17, partitions
     for i in range(n_records):
         log.produce("clicks", f"session-{i % 7}", i)
     handled: list[int] = []
+    handled_upto: dict[int, int] = {}
+    first = _Watched(log, "g", "clicks", handled_upto)
 
     def crashing(record):
         if len(handled) + 1 == crash_at:
             raise Crash(f"crash while handling offset {record.offset} of partition {record.partition}")
         handled.append(record.value)
+        handled_upto[record.partition] = max(handled_upto.get(record.partition, 0), record.offset + 1)
+        first.handled_now += 1
+
+    def outcome(crashed: bool) -> dict:
+        return {"crashed": crashed, "handled": len(handled), "lost": n_records - len(set(handled)),
+                "twice": len(handled) - len(set(handled)), "uncommitted": log.lag("g", "clicks"),
+                "early_commit": first.early or ""}
 
     try:
-        run_consumer(Consumer(log, "g", "clicks"), crashing)
+        run_consumer(first, crashing)
     except Crash:
         pass
     else:
-        return {"crashed": False, "handled": len(handled), "lost": n_records - len(set(handled)),
-                "twice": len(handled) - len(set(handled))}
+        return outcome(False)
     run_consumer(Consumer(log, "g", "clicks"), lambda r: handled.append(r.value))
-    return {"crashed": True, "handled": len(handled), "lost": n_records - len(set(handled)),
-            "twice": len(handled) - len(set(handled))}
+    return outcome(True)
 
 
 def commit_after(consumer: Consumer, handle, batch: int = 5) -> None:

@@ -76,10 +76,20 @@ def replay(feed: Feed, folder: Path, queries, batches=None) -> None:
             query.processAllAvailable()
 
 
+def executed(query) -> list[dict]:
+    """The progress of every micro-batch the query ran, data and no-data batches, in order.
+
+    ``recentProgress`` also holds idle reports (a query waiting for files reports now and then
+    that nothing happened); they ran nothing, carry no ``addBatch`` time, and depend on timing,
+    so they are left out: what remains is the same on every run.
+    """
+    return [p for p in query.recentProgress if "addBatch" in (p.get("durationMs") or {})]
+
+
 def progress_table(query) -> pd.DataFrame:
-    """One row per micro-batch from the query's recent progress (data and no-data batches)."""
+    """One row per micro-batch that ran (data and no-data batches), from the query's progress."""
     rows = []
-    for p in query.recentProgress:
+    for p in executed(query):
         ops = p["stateOperators"]
         rows.append({
             "batch_id": p["batchId"],
@@ -90,12 +100,67 @@ def progress_table(query) -> pd.DataFrame:
             "state_bytes": sum(op["memoryUsedBytes"] for op in ops),
             "trigger_ms": p["durationMs"].get("triggerExecution", 0),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["batch_id", "input_rows", "watermark", "dropped_by_watermark",
+                                       "state_rows", "state_bytes", "trigger_ms"])
 
 
 def dropped_by_watermark(query) -> int:
     """Rows dropped as late by every stateful operator, over the query's recent progress."""
     return sum(op["numRowsDroppedByWatermark"] for p in query.recentProgress for op in p["stateOperators"])
+
+
+def operators(query) -> pd.DataFrame:
+    """Per stateful operator: rows it dropped as late over the whole run, and its state rows at the end.
+
+    Spark names them in its progress: ``dedupeWithinWatermark`` and ``dedupe`` for
+    de-duplication, ``stateStoreSave`` for an aggregation's state.
+    """
+    ran = executed(query)
+    if not ran:
+        return pd.DataFrame(columns=["operator", "dropped_by_watermark", "state_rows_at_end"])
+    names = [op["operatorName"] for op in ran[-1]["stateOperators"]]
+    dropped = [sum(p["stateOperators"][i]["numRowsDroppedByWatermark"] for p in ran) for i in range(len(names))]
+    return pd.DataFrame({"operator": names, "dropped_by_watermark": dropped,
+                         "state_rows_at_end": [op["numRowsTotal"] for op in ran[-1]["stateOperators"]]})
+
+
+def late_rule_on_spark(spark, batches, window_minutes: int, delay_minutes: int, name: str = "late_rule") -> list[int]:
+    """The ids Spark itself drops for micro-batches of ``[event_id, event_minute]`` (the exercise's input).
+
+    Each batch becomes one file, an empty batch an empty file (a batch without rows), and
+    Spark's own no-data batches are switched off, so Spark runs exactly the batches given.
+    A closing heartbeat far ahead, then one more empty batch, move the watermark past every
+    window, so append mode emits them all; the ids it never counted are the dropped ones.
+    """
+    from pyspark.sql import functions as F
+
+    from labs.streaming.feed import ORIGIN, drop_file, to_jsonl
+
+    ws = workspace(f"spark-rule-{name}")
+    ids = sorted(int(e) for batch in batches for e, _ in batch)
+    top = max([m for batch in batches for _, m in batch], default=0)
+    closing = [[[-1, top + 100 * (window_minutes + delay_minutes)]], []]
+    key = "spark.sql.streaming.noDataMicroBatches.enabled"
+    before = spark.conf.get(key, "true")
+    spark.conf.set(key, "false")
+    try:
+        stream = source(spark, ws / "source").withWatermark("event_time", f"{delay_minutes} minutes")
+        counted = (stream.groupBy(F.window("event_time", f"{window_minutes} minutes"))
+                   .agg(F.collect_list("event_id").alias("ids")))
+        query = start(counted, name, ws / "checkpoint")
+        try:
+            for k, batch in enumerate([*batches, *closing]):
+                rows = pd.DataFrame({"event_id": [int(e) for e, _ in batch], "session_id": 0, "event_type": "click",
+                                     "page": "/", "device": "web",
+                                     "event_time": [ORIGIN + pd.Timedelta(minutes=m) for _, m in batch]})
+                drop_file(ws / "source", f"batch-{k:04d}.jsonl", to_jsonl(rows) if len(rows) else "")
+                query.processAllAvailable()
+        finally:
+            query.stop()
+    finally:
+        spark.conf.set(key, before)
+    seen = {int(e) for row in spark.table(name).collect() for e in row["ids"]}
+    return [e for e in ids if e not in seen]
 
 
 def table(spark, name: str) -> pd.DataFrame:

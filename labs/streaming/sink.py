@@ -1,4 +1,4 @@
-"""A foreachBatch sink into DuckDB: naive or idempotent, with a crash you can inject.
+"""A foreachBatch sink into DuckDB: naive or idempotent, with crashes you can inject.
 
 Spark's checkpoint makes the *source* side replayable: after a crash, the batch that was
 not committed runs again with the same ``batch_id`` and the same rows. Whether the result
@@ -8,20 +8,29 @@ Two ways to make a write idempotent, both here:
 
 - by batch id: remember which batch ids are done, in the same transaction as the rows;
 - by dedup key: insert only events whose ``event_id`` is not stored yet, which also
-  absorbs a producer's retries (the same event sent twice, in different batches).
+  absorbs a producer's retries (the same event sent twice, possibly in different batches).
+
+The harness crashes where a real sink crashes: before any statement of the write (the
+connection fails, and so does everything after it; an open transaction is rolled back,
+as a database does for a client that died), or after the write returned but before the
+engine recorded the batch as done. An error that reaches the engine makes it run the batch
+again; a write that returns normally has, as far as the engine knows, stored its batch.
 
     >>> import pandas as pd
     >>> rows = pd.DataFrame({"event_id": [1, 2], "session_id": [1, 1], "event_type": ["page_view"] * 2,
     ...                      "page": ["/", "/"], "device": ["web"] * 2,
     ...                      "event_time": pd.to_datetime(["2024-06-01 12:00", "2024-06-01 12:01"])})
-    >>> con = replay_with_crash(naive_append, [rows, rows.assign(event_id=[3, 4])], crash_batch=0)
-    >>> audit(con, {1, 2, 3, 4})
-    {'rows': 5, 'duplicates': 1, 'missing': 0}
-    >>> audit(replay_with_crash(idempotent_write, [rows, rows.assign(event_id=[3, 4])], crash_batch=0), {1, 2, 3, 4})
+    >>> batches = [rows, rows.assign(event_id=[3, 4])]
+    >>> audit(replay_with_crash(naive_append, batches, crash_batch=0), {1, 2, 3, 4})
+    {'rows': 6, 'duplicates': 2, 'missing': 0}
+    >>> audit(replay_with_crash(idempotent_write, batches, crash_batch=0), {1, 2, 3, 4})
     {'rows': 4, 'duplicates': 0, 'missing': 0}
+    >>> [(p["before"], p["missing"]) for p in crash_points(idempotent_write, batches, 0, {1, 2, 3, 4})]
+    [('after the write returned', 0), ('BEGIN TRANSACTION', 0), ('INSERT INTO clicks SELECT event_id, session_id, …', 0), ('COMMIT', 0)]
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +44,85 @@ COLUMNS = "event_id, session_id, event_type, page, device, event_time"
 
 class InjectedCrash(RuntimeError):
     """The crash the lab injects in the middle of a batch."""
+
+
+# The connection methods that run a statement: the harness can fail before any of them.
+STATEMENTS = frozenset({"execute", "executemany", "sql", "query", "begin", "commit", "rollback", "append"})
+
+
+class _Crash:
+    """When to fail, shared by a connection and the cursors made from it."""
+
+    def __init__(self, before: int | None):
+        self.before, self.ran, self.crashed, self.hit, self.cursors = before, [], False, None, []
+
+
+class CrashingConnection:
+    """A DuckDB connection that fails before its ``crash_before``-th statement, then for good.
+
+    ``ran`` lists the statements that ran (shortened); anything but a statement (``register``,
+    ``fetchall`` on a result) passes through. After the crash every call fails, like a
+    connection whose process has died.
+    """
+
+    def __init__(self, con, crash_before: int | None = None, _state: _Crash | None = None):
+        self._con, self._state = con, _state or _Crash(crash_before)
+
+    @property
+    def ran(self) -> list[str]:
+        return self._state.ran
+
+    @property
+    def crashed(self) -> bool:
+        return self._state.crashed
+
+    def cursor(self):
+        state = self._state
+        if state.crashed:
+            raise InjectedCrash("the connection is gone")
+        cur = CrashingConnection(self._con.cursor(), _state=state)
+        state.cursors.append(cur._con)
+        return cur
+
+    def __getattr__(self, name):
+        attr = getattr(self._con, name)
+        state = self._state
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            if state.crashed:
+                raise InjectedCrash("the connection is gone")
+            if name in STATEMENTS:
+                if len(state.ran) + 1 == state.before:
+                    state.crashed, state.hit = True, _statement(name, args)
+                    raise InjectedCrash(f"injected crash before statement {state.before}: {state.hit}")
+                state.ran.append(_statement(name, args))
+            return attr(*args, **kwargs)
+
+        return call
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _statement(method: str, args) -> str:
+    text = args[0] if args and isinstance(args[0], str) else ""
+    text = " ".join(text.split()) if method in ("execute", "executemany", "sql", "query") else f"{method}()"
+    return text if len(text) <= 50 else text[:50].rsplit(" ", 1)[0] + " …"
+
+
+def _roll_back(con) -> None:
+    """What the database does for a client that died mid-transaction."""
+    import duckdb
+
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction was open
 
 
 def naive_append(con, rows: pd.DataFrame, batch_id: int) -> None:
@@ -56,10 +144,12 @@ def idempotent_write(con, rows: pd.DataFrame, batch_id: int) -> None:
             QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY event_time) = 1""", [batch_id])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(Exception):  # a dead connection cannot roll back; its database will
+            con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("incoming")
+        with contextlib.suppress(Exception):
+            con.unregister("incoming")
 
 
 def open_sink(path: str | Path = ":memory:"):
@@ -70,28 +160,96 @@ def open_sink(path: str | Path = ":memory:"):
 
 
 def write_with_crash(write, con, rows: pd.DataFrame, batch_id: int) -> None:
-    """Write the first half of the batch, then crash: the engine never hears the batch is done."""
-    write(con, rows.iloc[: len(rows) // 2].reset_index(drop=True), batch_id)
-    raise InjectedCrash(f"injected crash in batch {batch_id} after {len(rows) // 2} of {len(rows)} rows")
+    """Write the batch, then crash: the engine never hears the batch is done."""
+    write(con, rows, batch_id)
+    raise InjectedCrash(f"injected crash in batch {batch_id} after its {len(rows)} rows were written")
 
 
-def replay_with_crash(write, batches, crash_batch: int | None = None, con=None):
+def replay_with_crash(write, batches, crash_batch: int | None = None, crash_before: int | None = None, con=None):
     """Run ``write`` over ``batches`` like an engine with a checkpoint would, crashing once.
 
-    The crashed batch is delivered again, whole and with the same batch id, as Spark does
-    after a restart from its checkpoint. Returns the DuckDB connection holding the sink.
+    With ``crash_before=None`` the crash comes after the write of ``crash_batch`` returned;
+    with ``crash_before=n`` the connection fails before the write's n-th statement. An error
+    that reaches the engine makes it deliver the batch again, whole and with the same id,
+    as Spark does after a restart from its checkpoint. Returns the DuckDB connection holding
+    the sink.
+    """
+    con = con if con is not None else open_sink()
+    replay(write, batches, crash_batch, crash_before, con)
+    return con
+
+
+def replay(write, batches, crash_batch: int | None, crash_before: int | None, con) -> dict:
+    """``replay_with_crash`` into ``con``; returns what happened to the crashed batch.
+
+    ``ran``: the statements its first attempt ran; ``hit``: the statement the crash came
+    before (or None); ``swallowed``: the write returned normally although its connection failed.
     """
     if crash_batch is not None and not 0 <= crash_batch < len(batches):
         raise ValueError(f"crash_batch must be None or between 0 and {len(batches) - 1}; got {crash_batch!r}")
-    con = con if con is not None else open_sink()
+    if crash_before is not None and (isinstance(crash_before, bool) or not isinstance(crash_before, int)
+                                     or crash_before < 1):
+        raise ValueError(f"crash_before must be None or an integer >= 1; got {crash_before!r}")
+    report = {"ran": [], "hit": None, "swallowed": False}
     for batch_id, rows in enumerate(batches):
-        if batch_id == crash_batch:
-            try:
-                write_with_crash(write, con, rows, batch_id)
-            except InjectedCrash:
-                pass  # the "restart": the uncommitted batch comes again
-        write(con, rows, batch_id)
-    return con
+        if batch_id != crash_batch:
+            write(con, rows, batch_id)
+            continue
+        wrapped = CrashingConnection(con, crash_before)
+        try:
+            if crash_before is None:
+                write_with_crash(write, wrapped, rows, batch_id)
+            else:
+                write(wrapped, rows, batch_id)
+        except InjectedCrash:
+            for cur in [con, *wrapped._state.cursors]:
+                _roll_back(cur)
+            write(con, rows, batch_id)  # the restart: the batch comes again
+        else:
+            # the write returned although its connection failed: the engine takes the batch as done
+            # (and the dead connection's open transaction is gone with it)
+            report["swallowed"] = wrapped.crashed
+            if wrapped.crashed:
+                for cur in [con, *wrapped._state.cursors]:
+                    _roll_back(cur)
+        report["ran"], report["hit"] = list(wrapped.ran), wrapped._state.hit
+    return report
+
+
+def crash_points(write, batches, crash_batch: int, expected_ids, retry_ids=(), limit: int = 12) -> list[dict]:
+    """Replay ``batches`` once per place a crash can hit the write of ``crash_batch``; audit each.
+
+    First after the write returned, then before each of its statements (at most ``limit``
+    of them, spread out, when it runs many). Each result says where the crash came
+    (``before``: the statement, or "after the write returned"), whether the write swallowed
+    it, and the audit, with the surplus copies of ``retry_ids`` (events a producer sent
+    twice) counted apart.
+    """
+    retry_ids = set(retry_ids)
+    results, places = [], [None]
+    while places:
+        before = places.pop(0)
+        con = open_sink()
+        try:
+            report = replay(write, batches, crash_batch, before, con)
+            if before is None:
+                places = _spread(len(report["ran"]), limit)
+            stored = [r[0] for r in con.execute("SELECT event_id FROM clicks").fetchall()]
+            copies = pd.Series(stored, dtype="int64").value_counts()
+            results.append({"before": report["hit"] or "after the write returned", "statement": before,
+                            "swallowed": report["swallowed"], **audit(con, expected_ids),
+                            "retry_duplicates": int((copies[copies.index.isin(retry_ids)] - 1).sum())})
+        finally:
+            con.close()
+    return results
+
+
+def _spread(n: int, limit: int) -> list[int]:
+    """Up to ``limit`` statement numbers out of 1..n, always the first and the last."""
+    if n <= limit:
+        return list(range(1, n + 1))
+    step = (n - 1) / (limit - 1)
+    return sorted({round(1 + i * step) for i in range(limit)})
 
 
 def audit(con, expected_ids) -> dict:
@@ -105,12 +263,15 @@ def audit(con, expected_ids) -> dict:
 class SparkSink:
     """A ``foreachBatch`` function writing into a DuckDB file, optionally crashing once.
 
-    The crash is remembered in a marker file, not in memory: the function may run in another
-    process (a Spark Connect server's Python worker), and it must crash only the first time.
+    ``crash_before=n`` fails the connection before the write's n-th statement in batch
+    ``crash_batch``; ``None`` crashes after the write returned. The crash is remembered in a
+    marker file, not in memory: the function may run in another process (a Spark Connect
+    server's Python worker), and it must crash only the first time.
     """
 
-    def __init__(self, path: str | Path, write=idempotent_write, crash_batch: int | None = None):
-        self.path, self.write, self.crash_batch = str(path), write, crash_batch
+    def __init__(self, path: str | Path, write=idempotent_write, crash_batch: int | None = None,
+                 crash_before: int | None = None):
+        self.path, self.write, self.crash_batch, self.crash_before = str(path), write, crash_batch, crash_before
         self.marker = str(path) + ".crashed"
 
     def __call__(self, frame, batch_id: int) -> None:
@@ -119,10 +280,13 @@ class SparkSink:
         try:
             if batch_id == self.crash_batch and not Path(self.marker).exists():
                 Path(self.marker).touch()
-                write_with_crash(self.write, con, rows, batch_id)
-            self.write(con, rows, batch_id)
+                if self.crash_before is None:
+                    write_with_crash(self.write, con, rows, batch_id)
+                self.write(CrashingConnection(con, self.crash_before), rows, batch_id)
+            else:
+                self.write(con, rows, batch_id)
         finally:
-            con.close()
+            con.close()  # an open transaction is rolled back, as for a process that died
 
 
 def stream_into(spark, feed, folder: Path, checkpoint: Path, foreach_batch, batches=None) -> list[str]:
@@ -157,5 +321,6 @@ def stream_into(spark, feed, folder: Path, checkpoint: Path, foreach_batch, batc
 def _crash_line(text: str) -> str:
     import re
 
-    found = re.search(r"injected crash in batch \d+ after \d+ of \d+ rows", text)
-    return found.group(0) if found else "crash"
+    found = re.search(r"injected crash (?:in batch \d+ after its \d+ rows were written|before statement \d+: [A-Z ]+)",
+                      text)
+    return found.group(0).strip() if found else "crash"
