@@ -48,10 +48,6 @@ PENDING: set[str] = {
     "06-cap-replication:stale_reads_sql", "06-cap-replication:linearizable_histories",
     "06-cap-replication:read_your_writes_router", "06-cap-replication:cap_under_partition",
     "06-cap-replication:pacelc_write_latency",
-    # 07-streaming
-    "07-streaming:window_counts", "07-streaming:dropped_rows", "07-streaming:late_rule",
-    "07-streaming:idempotent_sink", "07-streaming:consumer_loop", "07-streaming:state_freeing",
-    "07-streaming:trigger_latency",
 }
 
 
