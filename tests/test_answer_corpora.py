@@ -43,11 +43,6 @@ PENDING: set[str] = {
     "03-etl-elt-pipelines:backfill_plan", "03-etl-elt-pipelines:onboard_metadata",
     "03-etl-elt-pipelines:onboard_output", "03-etl-elt-pipelines:quarantine",
     "03-etl-elt-pipelines:tool_choice",
-    # 06-cap-replication
-    "06-cap-replication:sloppy_stale_rate", "06-cap-replication:quorum_rw",
-    "06-cap-replication:stale_reads_sql", "06-cap-replication:linearizable_histories",
-    "06-cap-replication:read_your_writes_router", "06-cap-replication:cap_under_partition",
-    "06-cap-replication:pacelc_write_latency",
 }
 
 

@@ -27,7 +27,7 @@ def clients(duration=400, **kw):
     (lambda: Cluster(nodes=[]), r"nodes must name at least one node"),
     (lambda: Cluster(nodes=["a", "a"]), r"nodes must be distinct"),
     (lambda: Cluster(mode="raft"), r"mode must be one of 'leaderless', 'leader'; got 'raft'"),
-    (lambda: Cluster(cap="ca"), r"cap must be one of 'cp', 'ap'; got 'ca'"),
+    (lambda: Cluster(on_partition="ca"), r"on_partition must be one of 'refuse', 'degrade'; got 'ca'"),
     (lambda: Cluster(read_repair="maybe"), r"read_repair must be one of 'off', 'async', 'sync'"),
     (lambda: Cluster.leader_follower(3, leader="n7"), r"leader names unknown node 'n7'; known nodes: n1, n2, n3"),
     (lambda: Cluster.leader_follower(3, read_from="nearest"), r"read_from must be one of 'leader', 'local' or a router"),
@@ -101,15 +101,15 @@ def test_links_are_fifo():
 
 
 # --- quorums, CP and AP -------------------------------------------------------------------------
-def test_overlapping_quorums_never_read_stale_and_sloppy_ones_do():
+def test_overlapping_quorums_never_read_stale_and_partial_ones_do():
     strong = experiments.measure(Cluster.leaderless(3, r=2, w=2), clients(), seeds=range(10))
-    sloppy = experiments.measure(Cluster.leaderless(3, r=1, w=1), clients(), seeds=range(10))
+    partial = experiments.measure(Cluster.leaderless(3, r=1, w=1), clients(), seeds=range(10))
     assert strong["stale_reads"] == 0 and strong["reads_ok"] > 100
-    assert sloppy["stale_reads"] > 10
+    assert partial["stale_reads"] > 10
 
 
-def test_cp_refuses_the_minority_side_and_keeps_the_majority_going():
-    run = simulate(Cluster.leaderless(3, r=2, w=2, cap="cp", timeout=50), clients(), 2, CUT_N3)
+def test_refusing_turns_the_minority_side_away_and_keeps_the_majority_going():
+    run = simulate(Cluster.leaderless(3, r=2, w=2, on_partition="refuse", timeout=50), clients(), 2, CUT_N3)
     during = [op for op in run.history if 100 <= op.invoke < 300]
     assert {op.status for op in during if op.client == "c3"} == {"fail"}  # refused at once, nothing applied
     assert all(op.status == "ok" for op in during if op.client != "c3")
@@ -117,8 +117,8 @@ def test_cp_refuses_the_minority_side_and_keeps_the_majority_going():
     assert stale_reads(run.history) == [] and run.converged
 
 
-def test_ap_answers_everyone_diverges_then_converges():
-    run = simulate(Cluster.leaderless(3, r=2, w=2, cap="ap"), clients(), 2, CUT_N3)
+def test_degrading_answers_everyone_diverges_then_converges():
+    run = simulate(Cluster.leaderless(3, r=2, w=2, on_partition="degrade"), clients(), 2, CUT_N3)
     assert all(op.status == "ok" for op in run.history)
 
     def held(node, t):
@@ -127,10 +127,10 @@ def test_ap_answers_everyone_diverges_then_converges():
 
     assert any(held("n3", t) != held("n1", t) for t in range(120, 300, 10))  # apart during the partition
     assert run.converged  # and together after the heal
-    assert experiments.measure(Cluster.leaderless(3, r=2, w=2, cap="ap"), clients(), range(10), CUT_N3)["stale_reads"] > 0
+    assert experiments.measure(Cluster.leaderless(3, r=2, w=2, on_partition="degrade"), clients(), range(10), CUT_N3)["stale_reads"] > 0
 
 
-def test_cp_is_linearizable_with_synchronous_read_repair():
+def test_quorums_are_linearizable_with_synchronous_read_repair():
     outcome = experiments.measure(Cluster.leaderless(3, r=2, w=2, read_repair="sync"), clients(duration=300),
                                   seeds=range(10), partitions=CUT_N3, linearizable=True)
     assert outcome["linearizable_runs"] == 10 and outcome["stale_reads"] == 0
@@ -168,13 +168,13 @@ def test_leader_reads_are_linearizable():
     assert outcome["linearizable_runs"] == 5
 
 
-def test_leader_mode_cp_refuses_a_cut_off_follower_ap_accepts_and_heals():
-    cp = simulate(Cluster.leader_follower(3, read_from="local", cap="cp"), clients(), 5, CUT_N3)
-    assert {op.status for op in cp.history if op.client == "c3" and 100 <= op.invoke < 300} == {"fail"}
-    ap = simulate(Cluster.leader_follower(3, read_from="local", cap="ap"), clients(), 5, CUT_N3)
-    assert all(op.status == "ok" for op in ap.history)
-    assert any(op.served_by == "n3" for op in ap.history if op.kind == "write")  # taken locally
-    assert ap.converged
+def test_leader_mode_refuses_a_cut_off_follower_or_degrades_and_heals():
+    refuse = simulate(Cluster.leader_follower(3, read_from="local", on_partition="refuse"), clients(), 5, CUT_N3)
+    assert {op.status for op in refuse.history if op.client == "c3" and 100 <= op.invoke < 300} == {"fail"}
+    degrade = simulate(Cluster.leader_follower(3, read_from="local", on_partition="degrade"), clients(), 5, CUT_N3)
+    assert all(op.status == "ok" for op in degrade.history)
+    assert any(op.served_by == "n3" for op in degrade.history if op.kind == "write")  # taken locally
+    assert degrade.converged
 
 
 def test_sync_replication_stops_writes_when_a_follower_is_cut_off():
@@ -188,6 +188,13 @@ def test_routing_by_log_position_keeps_read_your_writes():
     assert good["violations"] == 0 and good["follower_share"] > 0.6
     naive = scenarios.session_outcome(lambda state, request: "follower", seeds=range(5))
     assert naive["violations"] > 0 and "then read" in naive["example"]
+
+
+def test_read_your_writes_is_not_monotonic_reads_and_a_causal_token_gives_both():
+    own = scenarios.session_outcome(scenarios.lsn_router, seeds=range(10))
+    assert own["violations"] == 0 and own["monotonic_violations"] > 0  # back in time after a leader read
+    causal = scenarios.session_outcome(scenarios.causal_router, seeds=range(10))
+    assert causal["violations"] == causal["monotonic_violations"] == 0 and causal["follower_share"] > 0.6
 
 
 # --- histories ---------------------------------------------------------------------------------
@@ -320,7 +327,7 @@ def test_timeline_has_a_lane_per_client_and_red_offending_bars():
 
 
 def test_replica_values_and_grids_draw():
-    run = simulate(Cluster.leaderless(3, r=1, w=1, cap="ap"), clients(), 0, CUT_N3)
+    run = simulate(Cluster.leaderless(3, r=1, w=1, on_partition="degrade"), clients(), 0, CUT_N3)
     ax = plots.replica_values(run)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["n1", "n2", "n3"]
     grid = experiments.quorum_grid(3, clients(duration=200), seeds=range(2))
@@ -337,3 +344,58 @@ def test_quorum_latency_follows_the_nearest_replicas():
     assert 76 <= by_r.loc[2, "read_p50_ms"] <= 84            # one round trip eu-us
     assert 160 <= by_r.loc[3, "read_p50_ms"] <= 180          # one round trip eu-asia
     assert by_r["stale_reads"].sum() == 0                    # R + W > N in every row
+
+
+# --- consensus, split brain and fencing ---------------------------------------------------------
+def test_only_majorities_always_overlap():
+    from labs.replication.consensus import quorum_overlap
+
+    table = quorum_overlap((2, 3, 4, 5, 6))
+    assert (table["more_than_half"] == ~table["two_disjoint_quorums"]).all()  # W > N/2 exactly when they overlap
+    row = table.set_index(["n", "quorum"]).loc[(4, 2)]
+    assert not row["more_than_half"] and row["two_disjoint_quorums"]  # half of 4 is not enough
+
+
+def test_the_majority_side_elects_a_new_leader_in_a_higher_term():
+    from labs.replication.consensus import failover, majority
+
+    run = failover(fencing=False)
+    first, second = run.elections
+    assert (first.term, first.leader) == (1, "n1")
+    assert second.term == 2 and second.leader not in ("n1", "n2") and 100 < second.time < 600
+    assert len(second.votes) >= majority(5) and not set(second.votes) & {"n1", "n2"}
+    assert any("n1 sees term 2: steps down" in line for line in run.log)
+    assert failover(fencing=False).writes == run.writes  # deterministic
+
+
+def test_without_fencing_the_old_leader_keeps_writing_and_with_it_the_storage_refuses():
+    from labs.replication.consensus import failover
+
+    split = failover(fencing=False)
+    fenced = failover(fencing=True)
+    assert split.stale_sent == fenced.stale_sent > 10  # the old leader does not know, either way
+    assert split.stale_accepted == split.stale_sent and split.flips() > 10
+    assert fenced.stale_accepted == 0 and fenced.rejected == fenced.stale_sent and fenced.flips() == 1
+    assert all(w.term == 2 for w in fenced.writes if w.accepted and w.time >= fenced.takeover)
+
+
+def test_failover_refuses_bad_input():
+    from labs.replication.consensus import failover
+
+    with pytest.raises(ValueError, match="cut_off names unknown nodes: n9"):
+        failover(fencing=True, cut_off=("n1", "n9"))
+    with pytest.raises(ValueError, match="the partition needs 0 <= start < end"):
+        failover(fencing=True, start=500, end=100)
+
+
+def test_replica_values_colours_each_value_once_and_labels_the_partition():
+    from labs.replication.consensus import failover
+
+    run = simulate(Cluster.leaderless(3, r=2, w=2, on_partition="degrade"), clients(), 0, CUT_N3)
+    ax = plots.replica_values(run)
+    colours = {matplotlib.colors.to_hex(bar.get_facecolor()) for bar in ax.patches if bar.get_width() > 0} - {plots.PARTITION}
+    assert len(colours) == len({v for *_, v in run.changes if v is not None})  # one colour per value, none reused
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["partition"]
+    ax = plots.fencing(failover(fencing=True))
+    assert "refused: stale token" in [t.get_text() for t in ax.get_legend().get_texts()]
+    matplotlib.pyplot.close("all")

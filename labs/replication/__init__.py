@@ -1,11 +1,12 @@
-"""Replication, quorums and CAP, simulated: a lab you can break on purpose.
+"""Replication, quorums and CAP, simulated: a lab you can break on purpose (notebook 06-cap-replication).
 
 - ``sim``: a deterministic discrete-event simulator of a replicated register (leaderless
-  quorums or leader/follower, CP or AP under a network partition);
+  quorums or leader/follower, refusing or degrading under a network partition);
 - ``history``: what clients saw, and the anomalies in it (stale reads, read-your-writes);
 - ``linearizability``: a Wing–Gong checker that says whether a history could come from one copy;
 - ``experiments``: many seeded runs pooled into tables;
 - ``scenarios``: the named setups of the lab and its exercises;
+- ``consensus``: leader election with terms, split brain, and fencing tokens;
 - ``plots``: timelines and the other pictures (imported on demand: it needs matplotlib).
 
     >>> from labs.replication import Cluster, RandomClients, simulate, check

@@ -14,9 +14,13 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 WRITE, READ, REFUSED, OFFENDING, PARTITION = "#4c72b0", "#55a868", "#c7c7c7", "#d62728", "#f2b880"
+TERM_COLOURS = ("#4c72b0", "#dd8452", "#8172b3", "#937860")
 
 
 def _axes(ax, size):
@@ -82,29 +86,77 @@ def timeline(history, *, offending=(), points=None, partitions=(), ax=None, titl
     return ax
 
 
-def replica_values(run, key: str = "x", ax=None, title=None):
-    """What each replica holds for ``key`` over time: one lane per node, a colour per value.
+def replica_values(run, key: str = "x", ax=None, title=None, colorbar=True):
+    """What each replica holds for ``key`` over time: one lane per node, coloured by the value held.
 
-    Divergence during a partition shows as lanes of different colours; convergence after the
-    heal as one colour again.
+    Values are written in increasing order, so a sequential colormap keyed on the value tells
+    them apart without repeating a colour: darker is older, lighter is newer. Segments wide
+    enough carry their value as a label. Divergence during a partition shows as lanes of
+    different colours; convergence after the heal as one colour again.
     """
     ax = _axes(ax, (9, 0.5 * run.cluster.n + 1.2))
     answered = [op.response for op in run.history if math.isfinite(op.response)]
     end = max(answered + [t for t, *_ in run.changes]) if answered or run.changes else run.end
     changes = [c for c in run.changes if c[2] == key]
     values = sorted({c[3] for c in changes if c[3] is not None})
-    cmap = plt.get_cmap("tab20")
-    colour = {v: cmap(i % 20) for i, v in enumerate(values)}
+    cmap = plt.get_cmap("viridis")
+    norm = Normalize(vmin=min(values, default=0), vmax=max(values, default=1))
+    label_width = 0.025 * (end - min([t for t, *_ in changes], default=0.0) or 1.0)
     for lane, node in enumerate(run.cluster.nodes):
         mine = [(t, v) for t, n, _, v in changes if n == node]
         for (t, v), nxt in zip(mine, mine[1:] + [(end, None)]):
-            ax.barh(lane, nxt[0] - t, left=t, height=0.6, color=colour.get(v, "white"), lw=0)
+            width = nxt[0] - t
+            shade = cmap(norm(v)) if v is not None else "white"
+            ax.barh(lane, width, left=t, height=0.6, color=shade, lw=0)
+            if v is not None and width >= label_width:
+                ax.text(t + width / 2, lane, str(v), ha="center", va="center", fontsize=7,
+                        color="white" if norm(v) < 0.6 else "black", clip_on=True)
     _shade_partitions(ax, run.partitions)
+    if run.partitions:
+        ax.legend(handles=[Patch(color=PARTITION, alpha=0.4, label="partition")], loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if colorbar and values:
+        ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.01, shrink=0.9,
+                           label="value held")
     ax.set_yticks(range(run.cluster.n), [f"{n} ({run.cluster.dcs[n]})" if len(set(run.cluster.dcs.values())) > 1 else n
                                          for n in run.cluster.nodes])
     ax.set_ylim(run.cluster.n - 0.5, -0.5)
     ax.set_xlabel("time (ms)")
-    ax.set_title(title or f"value of {key!r} held by each replica (one colour per written value)")
+    ax.set_title(title or f"value of {key!r} held by each replica (lighter is newer)")
+    return ax
+
+
+def fencing(run, ax=None, title=None):
+    """The writes each leader sent to shared storage over time: filled if accepted, a cross if refused.
+
+    ``run`` is a ``consensus.failover(...)`` result. A lane per writer; colour by term; the
+    partition shaded and the new leader's election marked.
+    """
+    writers = sorted({w.writer for w in run.writes})
+    ax = _axes(ax, (9, 0.5 * len(writers) + 1.3))
+    lane = {name: i for i, name in enumerate(writers)}
+    terms = sorted({w.term for w in run.writes})
+    colour = {t: TERM_COLOURS[i % len(TERM_COLOURS)] for i, t in enumerate(terms)}
+    for w in run.writes:
+        if w.accepted:
+            ax.plot(w.time, lane[w.writer], "o", color=colour[w.term], ms=6)
+        else:
+            ax.plot(w.time, lane[w.writer], "x", color="black", ms=7, mew=1.6)
+    start, end, _ = run.partition
+    ax.axvspan(start, end, color=PARTITION, alpha=0.25, lw=0)
+    if math.isfinite(run.takeover):
+        ax.axvline(run.takeover, color="black", ls="--", lw=1)
+    handles = [Line2D([], [], marker="o", ls="", color=colour[t], label=f"accepted, term {t}") for t in terms]
+    if run.rejected:
+        handles.append(Line2D([], [], marker="x", ls="", color="black", mew=1.6, label="refused: stale token"))
+    handles += [Patch(color=PARTITION, alpha=0.4, label="partition"),
+                Line2D([], [], color="black", ls="--", lw=1, label="new leader elected")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.set_yticks(range(len(writers)), writers)
+    ax.set_ylim(len(writers) - 0.5, -0.5)
+    ax.set_xlabel("time (ms)")
+    if title:
+        ax.set_title(title)
     return ax
 
 

@@ -4,34 +4,36 @@ Each returns fresh objects, so a caller may change them freely.
 
     >>> cluster, workload, partitions = quorum_setup(r=2, w=2)
     >>> cluster.describe(), [(p.start, p.end) for p in partitions]
-    ('leaderless N=3 R=2 W=2 (CP)', [(80.0, 230.0)])
+    ('leaderless N=3 R=2 W=2, on partition: refuse', [(80.0, 230.0)])
 """
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from labs.replication.experiments import REGION_DELAYS, runs
-from labs.replication.history import read_your_writes_violations, stale_reads
+import pandas as pd
+
+from labs.replication.experiments import REGION_DELAYS, measure, runs
+from labs.replication.history import monotonic_read_violations, read_your_writes_violations, stale_reads
 from labs.replication.sim import Cluster, Delays, Partition, RandomClients, Scripted, WriteThenRead, simulate
 
-# --- three replicas, one cut off: CP quorums -------------------------------------------------
+# --- three replicas, one cut off: quorums that refuse (or degrade) ------------------------------
 QUORUM_CLIENTS = {"c1": "n1", "c2": "n2", "c3": "n3"}
 MAJORITY_CLIENTS = ("c1", "c2")
 
 
-def quorum_setup(r: int, w: int, cap: str = "cp", duration: float = 300.0):
+def quorum_setup(r: int, w: int, on_partition: str = "refuse", duration: float = 300.0):
     """N=3 leaderless, a client on every node, and n3 cut off from 80 to 230 ms.
 
     Round trips take 2-10 ms, so a node gives up on missing replies after 50 ms.
     """
-    cluster = Cluster.leaderless(3, r=r, w=w, cap=cap, timeout=50.0)
+    cluster = Cluster.leaderless(3, r=r, w=w, on_partition=on_partition, timeout=50.0)
     workload = RandomClients(dict(QUORUM_CLIENTS), duration=duration)
     return cluster, workload, [Partition(80.0, 230.0, [{"n3"}])]
 
 
-def quorum_outcome(r: int, w: int, seeds: Iterable[int] = range(100), cap: str = "cp") -> dict:
+def quorum_outcome(r: int, w: int, seeds: Iterable[int] = range(100), on_partition: str = "refuse") -> dict:
     """Over many seeds: stale reads, and requests the majority side (n1, n2) could not complete."""
-    cluster, workload, partitions = quorum_setup(r, w, cap)
+    cluster, workload, partitions = quorum_setup(r, w, on_partition)
     out = {"runs": 0, "reads_ok": 0, "stale_reads": 0, "majority_failures": 0, "minority_failures": 0}
     for run in runs(cluster, workload, seeds, partitions):
         out["runs"] += 1
@@ -54,6 +56,19 @@ def pbs_setup(r: int = 1, w: int = 1, gap: float = 8.0, rounds: int = 10):
     return cluster, WriteThenRead("n1", "n2", gap=gap, rounds=rounds, spacing=100.0)
 
 
+def pbs_curve(gaps: Iterable[float] = range(1, 23), seeds: Iterable[int] = range(200)) -> pd.DataFrame:
+    """The stale rate of R = W = 1 for each gap (ms) between a write's acknowledgement and a read.
+
+    200 seeds of 10 rounds: 2,000 reads per gap, so each rate is within about 0.02 of P(delay > gap).
+    """
+    seeds = list(seeds)
+    rows = []
+    for gap in gaps:
+        measured = measure(*pbs_setup(gap=float(gap)), seeds=seeds)
+        rows.append({"gap_ms": gap, "reads": measured["reads_ok"], "stale_rate": measured["stale_rate"]})
+    return pd.DataFrame(rows)
+
+
 # --- sessions on a lagging follower ---------------------------------------------------------
 SESSION_CLIENTS = {f"c{i}": "n2" for i in range(1, 5)}
 
@@ -70,8 +85,8 @@ def session_setup(router, apply_lag: float = 40.0, duration: float = 1000.0):
 
 
 def session_outcome(router, seeds: Iterable[int] = range(20)) -> dict:
-    """Reads, read-your-writes violations and the share of reads the follower served."""
-    reads = violations = on_follower = 0
+    """Reads, read-your-writes violations, reads that went back in time, and the follower's share."""
+    reads = violations = backwards = on_follower = 0
     example = ""
     for seed in seeds:
         cluster, workload = session_setup(router)
@@ -79,6 +94,7 @@ def session_outcome(router, seeds: Iterable[int] = range(20)) -> dict:
         done = [op for op in run.history if op.kind == "read" and op.status == "ok"]
         reads += len(done)
         on_follower += sum(op.served_by == "n2" for op in done)
+        backwards += len(monotonic_read_violations(run.history))
         found = read_your_writes_violations(run.history)
         violations += len(found)
         if found and not example:
@@ -86,7 +102,7 @@ def session_outcome(router, seeds: Iterable[int] = range(20)) -> dict:
             shown = "nothing" if read.value is None else read.value
             example = (f"{read.client} wrote {own.value} (acknowledged at {own.response:.1f} ms), "
                        f"then read {shown} at {read.invoke:.1f} ms (seed {seed})")
-    return {"reads": reads, "violations": violations, "on_follower": on_follower,
+    return {"reads": reads, "violations": violations, "monotonic_violations": backwards, "on_follower": on_follower,
             "follower_share": on_follower / reads if reads else 0.0, "example": example}
 
 
@@ -94,6 +110,13 @@ def lsn_router(client_state: dict, request: dict) -> str:
     """Read-your-writes: the follower is fine once it has replayed the client's last write."""
     last = client_state["last_write_lsn"]
     return "follower" if last is None or request["follower_lsn"] >= last else "leader"
+
+
+def causal_router(client_state: dict, request: dict) -> str:
+    """Read-your-writes and monotonic reads: the follower must have replayed everything the client
+    has written *or seen* (a causal token, like MongoDB's afterClusterTime)."""
+    seen = [p for p in (client_state["last_write_lsn"], client_state["last_seen_lsn"]) if p is not None]
+    return "follower" if not seen or request["follower_lsn"] >= max(seen) else "leader"
 
 
 def window_router(ms: float) -> Callable[[dict, dict], str]:

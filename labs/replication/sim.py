@@ -13,12 +13,20 @@ Two replication designs:
   to followers; the write is acknowledged once ``w`` copies exist (``w=1``: asynchronous, ``w=N``:
   synchronous). Reads go to the leader, to the client's own node, or where a router says.
 
-Two behaviours when the network splits (``cap``):
+Two behaviours when the network splits (``on_partition``):
 
-- ``cp``: a request that cannot reach what it needs (a quorum, the leader) is refused (``fail``)
-  or runs out of time (``timeout``): correct, not available.
-- ``ap``: every node keeps answering with what it can reach, accepting writes locally; when the
-  partition heals, nodes exchange state and keep the newest version (last-writer-wins).
+- ``refuse``: a request that cannot reach what it needs (a quorum, the leader) is refused
+  (``fail``) or runs out of time (``timeout``). This is the CP-style choice: unavailable where a
+  quorum is out of reach. Refusing keeps the quorum's promise (with R + W > N a read sees every
+  write acknowledged before it began) but does not by itself make the store linearizable:
+  that also takes synchronous read repair, or a leader.
+- ``degrade``: every node keeps answering with what it can reach, accepting writes locally, as
+  if each client lowered its consistency level for the partition (Cassandra's QUORUM to ONE):
+  the AP-style choice. When the partition heals, nodes exchange state and keep the newest
+  version (last-writer-wins). Real stores do it differently: Cassandra at QUORUM answers
+  ``UnavailableException`` (a definite refusal, like ``fail`` here) or ``WriteTimeoutException``
+  (maybe applied, like ``timeout``); Dynamo keeps the quorum size but counts the first N
+  *healthy* nodes (a sloppy quorum) and hands the writes back later (hinted handoff).
 
     >>> from labs.replication.sim import Cluster, RandomClients, simulate
     >>> run = simulate(Cluster.leaderless(n=3, r=2, w=2),
@@ -28,8 +36,11 @@ Two behaviours when the network splits (``cap``):
     True
 
 Simplifications, on purpose: a perfect failure detector (a node knows at once which peers it can
-reach, as Cassandra's gossip roughly does), no node crashes, no leader election, clients sit next
-to their node (the client's own hop costs nothing), and one node is one replica of every key.
+reach, as Cassandra's gossip roughly does), no node crashes, no leader election (``consensus``
+models that on its own), clients sit next to their node (the client's own hop costs nothing),
+and one node is one replica of every key. A leader-mode write that times out and is then
+accepted locally (``degrade``) may also have reached the leader, so the same value can land
+twice under two versions, as a client retry after a timeout does in a real system.
 """
 from __future__ import annotations
 
@@ -43,7 +54,7 @@ from typing import Callable, Iterable
 from labs.replication.history import History, Op, stale_reads
 
 MODES = ("leaderless", "leader")
-CAP = ("cp", "ap")
+ON_PARTITION = ("refuse", "degrade")
 READ_REPAIR = ("off", "async", "sync")
 READ_FROM = ("leader", "local")
 ROUTES = ("leader", "follower")
@@ -164,7 +175,8 @@ class Cluster:
     ``Cluster.leader_follower(n=3, sync=False)``.
 
     - ``r``, ``w``: replies a read waits for (leaderless only) and copies a write waits for.
-    - ``cap``: ``"cp"`` refuses what it cannot do correctly; ``"ap"`` answers anyway.
+    - ``on_partition``: ``"refuse"`` refuses what it cannot do with its full quorum (CP-style);
+      ``"degrade"`` answers anyway from the replicas it can reach (AP-style).
     - ``read_repair`` (leaderless): ``"off"``; ``"async"`` pushes the newest value to replicas
       that answered with an older one; ``"sync"`` writes it back to a write quorum before
       answering (the ABD algorithm), which makes quorum reads linearizable.
@@ -179,7 +191,7 @@ class Cluster:
     mode: str = "leaderless"
     r: int = 1
     w: int = 1
-    cap: str = "cp"
+    on_partition: str = "refuse"
     read_repair: str = "off"
     leader: str | None = None
     read_from: str | Callable = "leader"
@@ -194,8 +206,9 @@ class Cluster:
         n = len(self.nodes)
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {self.mode!r}")
-        if self.cap not in CAP:
-            raise ValueError(f"cap must be one of {', '.join(map(repr, CAP))}; got {self.cap!r}")
+        if self.on_partition not in ON_PARTITION:
+            raise ValueError(f"on_partition must be one of {', '.join(map(repr, ON_PARTITION))}; "
+                             f"got {self.on_partition!r}")
         for name in ("r", "w"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= n:
@@ -252,9 +265,9 @@ class Cluster:
     def describe(self) -> str:
         if self.mode == "leaderless":
             rr = "" if self.read_repair == "off" else f", {self.read_repair} read repair"
-            return f"leaderless N={self.n} R={self.r} W={self.w} ({self.cap.upper()}{rr})"
+            return f"leaderless N={self.n} R={self.r} W={self.w}{rr}, on partition: {self.on_partition}"
         kind = "async" if self.w == 1 else "sync" if self.w == self.n else f"w={self.w}"
-        return f"leader/follower N={self.n} {kind} ({self.cap.upper()})"
+        return f"leader/follower N={self.n} {kind}, on partition: {self.on_partition}"
 
 
 # --- workloads -----------------------------------------------------------------------------
@@ -480,7 +493,9 @@ class Simulator:
         self.applied = {node: 0 for node in cluster.nodes}
         self._inbox: dict = {node: {} for node in cluster.nodes}
         self._replay_free = {node: 0.0 for node in cluster.nodes}
-        self.sessions = {client: {"client": client, "last_write_lsn": None, "last_write_at": None}
+        # what a leader-mode client has seen so far: its last acknowledged write (log position, time)
+        # and the highest log position any of its reads was served from (None until the first one)
+        self.sessions = {client: {"client": client, "last_write_lsn": None, "last_write_at": None, "last_seen_lsn": None}
                          for client in workload.clients}
 
     # -- the engine -----------------------------------------------------------------------
@@ -597,18 +612,18 @@ class Simulator:
         if req.done:
             return
         req.done = True
-        if self.cluster.cap == "ap" and fallback is not None:
+        if self.cluster.on_partition == "degrade" and fallback is not None:
             fallback()  # available: answer with what we have
         else:
             self.finish(req.op, "timeout")
 
     # -- leaderless -----------------------------------------------------------------------
     def _quorum(self, node: str, size: int) -> int | None:
-        """How many replies to wait for, or None to refuse (CP without a reachable quorum)."""
+        """How many replies to wait for, or None to refuse (no reachable quorum, and told to refuse)."""
         reachable = len(self.reachable(node))
         if reachable >= size:
             return size
-        return None if self.cluster.cap == "cp" else reachable
+        return None if self.cluster.on_partition == "refuse" else reachable
 
     def _leaderless_write(self, op: dict) -> None:
         home = op["node"]
@@ -683,7 +698,7 @@ class Simulator:
     def _leader_write(self, op: dict) -> None:
         home, leader = op["node"], self.cluster.leader
         if self.cut(home, leader):
-            if self.cluster.cap == "cp":
+            if self.cluster.on_partition == "refuse":
                 self.finish(op, "fail")
             else:
                 self._accept_locally(op)
@@ -693,7 +708,7 @@ class Simulator:
         self.at(self.now + self.cluster.timeout, self._expire, req, lambda: self._accept_locally(op))
 
     def _accept_locally(self, op: dict) -> None:
-        """AP without the leader: this node takes the write and tells whoever it can reach."""
+        """Degraded, without the leader: this node takes the write and tells whoever it can reach."""
         home = op["node"]
         version = self.new_version(home)
         self.apply(home, op["key"], op["value"], version)
@@ -706,7 +721,7 @@ class Simulator:
         leader, op = self.cluster.leader, req.op
         copies = len(self.reachable(leader))
         if copies < req.need:
-            if self.cluster.cap == "cp":
+            if self.cluster.on_partition == "refuse":
                 self.send(leader, op["node"], self._leader_refused, req)
                 return
             req.need = copies
@@ -787,13 +802,13 @@ class Simulator:
     def _leader_read(self, op: dict) -> None:
         home, leader = op["node"], self.cluster.leader
         target = self._route(op)
-        if self.cluster.cap == "cp":
+        if self.cluster.on_partition == "refuse":
             # a follower cut off from its leader cannot tell how far behind it is: it refuses
             if self.cut(home, target) or self.cut(target, leader):
                 self.finish(op, "fail")
                 return
         elif self.cut(home, target):
-            target = home  # AP: answer from what this node holds
+            target = home  # degrade: answer from what this node holds
         req = _Request(op, 1)
         self.send(home, target, self._serve_read, target, home, req)
         self.at(self.now + self.cluster.timeout, self._expire, req,
@@ -801,11 +816,13 @@ class Simulator:
 
     def _serve_read(self, node: str, home: str, req: _Request) -> None:
         value = self.store[node].get(req.op["key"], (None,))[0]
-        self.send(node, home, self._read_served, req, node, value)
+        self.send(node, home, self._read_served, req, node, value, self.applied[node])
 
-    def _read_served(self, req: _Request, node: str, value) -> None:
+    def _read_served(self, req: _Request, node: str, value, position: int) -> None:
         if not req.done:
             req.done = True
+            session = self.sessions[req.op["client"]]
+            session["last_seen_lsn"] = max(position, session["last_seen_lsn"] or 0)
             self.finish(req.op, "ok", value, node)
 
 
