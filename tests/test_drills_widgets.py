@@ -58,3 +58,40 @@ def test_mock_interview_ui_runs_to_the_report():
 def test_widgets_display_as_widgets():
     bundle = widgets.Flashcards(deck=spaced.Deck(path=None))._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_filters_show_a_selection_from_the_start():
+    """A dropdown value of None is "nothing selected" in ipywidgets 8: the box would show blank."""
+    cards = widgets.Flashcards(deck=spaced.Deck(path=None))
+    assert (cards.topic.index, cards.topic.label) == (0, "all topics")
+    assert (cards.difficulty.index, cards.difficulty.label) == (0, "any difficulty")
+    assert len(cards.ids()) == 52
+    chosen = widgets.Flashcards(topic="sharding", difficulty=3, deck=spaced.Deck(path=None))
+    assert (chosen.topic.label, chosen.difficulty.label) == ("sharding", "3 senior deep-dive")
+    chosen.topic.index = 0  # choosing "all topics" again in the browser keeps it selected
+    assert chosen.topic.label == "all topics" and chosen.topic.value == widgets.ALL_TOPICS
+    assert chosen.ids() == [e.id for e in chosen.entries if e.difficulty == 3]
+
+
+def test_revealed_answer_reads_normally_with_the_ratings_on_top():
+    cards = widgets.Flashcards(topic="sharding", deck=spaced.Deck(path=None))
+    cards.reveal()
+    assert cards.answer.value.startswith("<div style='line-height:1.45")
+    assert "<details><summary><b>Trade-offs, common mistakes" in cards.answer.value  # the long parts fold away
+    rows = list(cards.view.children)
+    ratings_row = next(i for i, row in enumerate(rows)
+                       if isinstance(row, widgets.w.HBox) and cards.rating_buttons[0] in row.children)
+    assert ratings_row < rows.index(cards.answer), "the rating buttons come before the answer, not below it"
+    assert cards.reveal_button in rows[ratings_row].children
+
+
+def test_design_menu_never_breaks_a_name_at_a_hyphen():
+    from grader.drills import design
+
+    menu = design.menu()
+    page = menu._repr_html_()
+    for stage, items in design.catalogue().items():
+        assert f"<b>{stage}</b>" in page
+        for name in items:
+            assert f"<code style='white-space:nowrap'>{name}</code>" in page, name
+    assert "- processing: flink, spark-structured-streaming" in str(menu)  # plain text in a terminal

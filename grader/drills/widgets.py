@@ -16,7 +16,12 @@ import ipywidgets as w
 from grader.drills import bank, mock, spaced
 from grader.drills.keypoints import Match, match
 
-_DIFFICULTY = [("any difficulty", None), ("1 warm-up", 1), ("2 core", 2), ("3 senior deep-dive", 3)]
+# A dropdown option whose value is None reads as "nothing selected" in ipywidgets 8 (the box shows blank,
+# and choosing it in the browser clears the selection again), so "all" is "" for topics and 0 for difficulty.
+ALL_TOPICS, ANY_DIFFICULTY = "", 0
+_DIFFICULTY = [("any difficulty", ANY_DIFFICULTY), ("1 warm-up", 1), ("2 core", 2), ("3 senior deep-dive", 3)]
+# The revealed answer: a reading line height (the widget's default looks double-spaced) and moderate type
+_READ = "<div style='line-height:1.45;font-size:0.95em;max-width:52em'>{}</div>"
 
 
 def _esc(text: str) -> str:
@@ -33,13 +38,15 @@ def match_html(m: Match) -> str:
 
 
 def entry_html(e: bank.Entry) -> str:
-    """The model answer with its key points, trade-offs and common mistakes."""
+    """The model answer and its key points, then trade-offs, mistakes and the example folded away."""
     points = "".join(f"<li>{_esc(kp.point)}</li>" for kp in e.key_points)
     trade = "".join(f"<li>{_esc(t)}</li>" for t in e.trade_offs)
     mistakes = "".join(f"<li>{_esc(t)}</li>" for t in e.mistakes)
-    return (f"<b>Model answer</b><p>{_esc(e.answer)}</p><b>Key points</b><ul>{points}</ul>"
+    return (f"<b>Model answer</b><p style='margin:2px 0 8px 0'>{_esc(e.answer)}</p>"
+            f"<b>Key points</b><ul style='margin:2px 0 8px 0'>{points}</ul>"
+            f"<details><summary><b>Trade-offs, common mistakes and a worked example</b></summary>"
             f"<b>Trade-offs</b><ul>{trade}</ul><b>Common mistakes</b><ul>{mistakes}</ul>"
-            f"<b>Example</b><p>{_esc(e.example)}</p>")
+            f"<b>Example</b><p>{_esc(e.example)}</p></details>")
 
 
 class Flashcards:
@@ -50,9 +57,9 @@ class Flashcards:
         self.entries = entries if entries is not None else bank.load()
         self.deck = deck if deck is not None else spaced.Deck()
         bank.select(self.entries, topic, difficulty)  # an unknown topic fails here, with the known ones listed
-        self.topic = w.Dropdown(options=[("all topics", None)] + [(t, t) for t in bank.topics(self.entries)],
-                                value=topic, description="Topic")
-        self.difficulty = w.Dropdown(options=_DIFFICULTY, value=difficulty, description="Difficulty")
+        self.topic = w.Dropdown(options=[("all topics", ALL_TOPICS)] + [(t, t) for t in bank.topics(self.entries)],
+                                value=topic or ALL_TOPICS, description="Topic")
+        self.difficulty = w.Dropdown(options=_DIFFICULTY, value=difficulty or ANY_DIFFICULTY, description="Difficulty")
         self.header = w.HTML()
         self.question = w.HTML()
         self.typed = w.Textarea(placeholder="Optional: type your answer first, then reveal.",
@@ -66,12 +73,15 @@ class Flashcards:
             button.on_click(lambda b: self.rate(b.description))
         self.topic.observe(lambda _: self.next(), names="value")
         self.difficulty.observe(lambda _: self.next(), names="value")
+        # the ratings sit right under "Show answer", so rating a card never means scrolling past the answer
         self.view = w.VBox([w.HBox([self.topic, self.difficulty]), self.header, self.question, self.typed,
-                            self.reveal_button, self.answer, w.HBox(self.rating_buttons)])
+                            w.HBox([self.reveal_button, w.HTML("&nbsp;then rate yourself:&nbsp;"),
+                                    *self.rating_buttons]),
+                            self.answer])
         self.next()
 
     def ids(self) -> list[str]:
-        return [e.id for e in bank.select(self.entries, self.topic.value, self.difficulty.value)]
+        return [e.id for e in bank.select(self.entries, self.topic.value or None, self.difficulty.value or None)]
 
     def next(self) -> str | None:
         """Show the card the scheduler picks; None when nothing is due."""
@@ -98,7 +108,7 @@ class Flashcards:
             return
         e = bank.by_id(self.entries)[self.card]
         checked = match_html(match(self.typed.value, e.key_points)) if self.typed.value.strip() else ""
-        self.answer.value = checked + entry_html(e)
+        self.answer.value = _READ.format(checked + entry_html(e))
         for button in self.rating_buttons:
             button.disabled = False
 
@@ -174,7 +184,7 @@ def report_html(marked: list[mock.Marked]) -> str:
             timing = f" · {mock.duration(m.seconds)}" + (" <b style='color:#bc4c00'>over time</b>" if m.over_time else "")
         parts.append(f"<h4>{i}. {m.entry.id}: {_esc(m.entry.question)}{timing}</h4>"
                      f"{match_html(m.match)}<details><summary>Model answer</summary>{entry_html(m.entry)}</details>")
-    return "".join(parts)
+    return _READ.format("".join(parts))
 
 
 def flashcards(topic: str | None = None, difficulty: int | None = None) -> Flashcards:
