@@ -4,7 +4,8 @@ price of small files, and scatter-gather against one database.
     python benchmarks/bench_05_partitioning.py [--rows 1000000] [--no-spark]
 
 1. Keys moved going from N to N+1 nodes, hash-mod-N against the reference consistent-hash
-   ring (64 virtual nodes), and the busiest node's load: counted, not timed.
+   ring (64 virtual nodes), rendezvous hashing, jump hashing and 16,384 fixed slots, and the
+   busiest node's load: counted, not timed. Then the lookup cost of each, timed, as a ratio.
 2. The same transactions as one Parquet file, one folder per month and one per day: a
    one-week query with the bare partition filter and with a filter on ``ts``, and a full
    scan, on DuckDB (median of 5 runs) and, unless ``--no-spark``, on Spark.
@@ -36,21 +37,37 @@ def timed(fn, repeat: int = 5) -> float:
 
 def moved_keys() -> None:
     from grader.specs.nb05_sharding_partitioning import ReferenceRing
-    from labs.partitioning import hashing
+    from labs.partitioning import hashing, slots
 
     keys = [f"user:{i}" for i in range(20_000)]
+    schemes = {"mod-N": hashing.ModN, "ring": lambda nodes: ReferenceRing(nodes, 64),
+               "rendezvous": hashing.Rendezvous, "jump": hashing.JumpHash}
     rows = []
     for n in (2, 4, 8, 16):
         before, after = [f"n{i}" for i in range(n)], [f"n{i}" for i in range(n + 1)]
-        ring = ReferenceRing(after, 64)
-        rows.append({"nodes": f"{n} -> {n + 1}",
-                     "ideal 1/(N+1)": 1 / (n + 1),
-                     "moved, mod-N": hashing.moved_fraction(keys, hashing.ModN(before), hashing.ModN(after)),
-                     "moved, ring": hashing.moved_fraction(keys, ReferenceRing(before, 64), ring),
-                     "busiest/mean, mod-N": hashing.spread(hashing.loads(keys, hashing.ModN(after))),
-                     "busiest/mean, ring": hashing.spread(hashing.loads(keys, ring, nodes=after))})
+        row = {"nodes": f"{n} -> {n + 1}", "ideal 1/(N+1)": 1 / (n + 1)}
+        for name, make in schemes.items():
+            new = make(after)
+            row[f"moved, {name}"] = hashing.moved_fraction(keys, make(before), new)
+            row[f"busiest/mean, {name}"] = hashing.spread(hashing.loads(keys, new, nodes=after))
+        old_slots = slots.SlotMap(before)
+        new_slots, _ = old_slots.with_node(after[-1])
+        row["moved, slots"] = hashing.moved_fraction(keys, old_slots, new_slots)
+        row["busiest/mean, slots"] = hashing.spread(hashing.loads(keys, new_slots, nodes=after))
+        rows.append(row)
+    frame = pd.DataFrame(rows).set_index("nodes").round(3)
     print("\n1. Rebalancing: share of 20,000 keys that move when one node joins")
-    print(pd.DataFrame(rows).set_index("nodes").round(3).to_string())
+    print(frame[[c for c in frame.columns if c.startswith(("ideal", "moved"))]].to_string())
+    print("   and the busiest node's load / mean after the join")
+    print(frame[[c for c in frame.columns if c.startswith("busiest")]].to_string())
+
+    sample, nodes = keys[:2_000], [f"n{i}" for i in range(16)]
+    placements = {name: make(nodes) for name, make in schemes.items()}
+    placements["slots"] = slots.SlotMap(nodes)
+    cost = {name: timed(lambda p=p: [p.node_for(k) for k in sample], repeat=3) for name, p in placements.items()}
+    base = cost["mod-N"]
+    print("   lookup cost on 16 nodes, relative to mod-N: "
+          + ", ".join(f"{name} {seconds / base:.1f}x" for name, seconds in cost.items()))
 
 
 def pruning_costs(rows: int, folder: Path, spark_too: bool) -> None:

@@ -1,4 +1,5 @@
-"""The partitioning lab on real engines: placements, skew, pruning plans (DuckDB and Spark), shards."""
+"""The partitioning lab on real engines: placements, skew, pruning plans (DuckDB and Spark), shards,
+hash slots moved live between SQLite databases, and row keys on SQLite."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,7 +7,7 @@ import pytest
 
 from labs.data import transactions
 from labs.engines import duckdb
-from labs.partitioning import hashing, pruning, shards, skew
+from labs.partitioning import hashing, pruning, rowkeys, shards, skew, slots
 from labs.partitioning.hashing import ModN, Ranges
 
 KEYS = [f"user:{i}" for i in range(20_000)]
@@ -72,6 +73,33 @@ def test_range_split_outside_the_range_is_refused():
         ranges.split("z", 5, "c")
     with pytest.raises(ValueError, match="already a node"):
         ranges.split("a", 5, "b")
+
+
+@pytest.mark.parametrize("scheme", [hashing.Rendezvous, hashing.JumpHash])
+def test_rendezvous_and_jump_move_only_the_new_nodes_share(scheme):
+    for n in (4, 10):
+        before, after = scheme([f"n{i}" for i in range(n)]), scheme([f"n{i}" for i in range(n + 1)])
+        moves = [(before.node_for(k), after.node_for(k)) for k in KEYS]
+        moved = [b for b, a in moves if b != a]
+        assert all(a == f"n{n}" for b, a in moves if b != a)  # every moved key goes to the new node
+        assert len(moved) / len(KEYS) == pytest.approx(1 / (n + 1), abs=0.015)
+        assert hashing.spread(hashing.loads(KEYS, after)) < 1.1
+
+
+def test_rendezvous_removing_a_node_moves_only_its_keys():
+    five, four = hashing.Rendezvous(list("abcde")), hashing.Rendezvous(list("abde"))
+    assert all(five.node_for(k) == four.node_for(k) for k in KEYS if five.node_for(k) != "c")
+
+
+def test_jump_bucket_stays_or_jumps_to_the_new_last_bucket():
+    assert [hashing.jump_bucket(k, 1) for k in (0, 1, 2**64 - 1)] == [0, 0, 0]
+    assert all(0 <= hashing.jump_bucket(k, 7) < 7 for k in range(0, 2**64, 2**59))
+    for n in range(1, 40):  # growing by one bucket, a key either stays or jumps to the new last bucket
+        for k in range(0, 2**64, 2**58):
+            b, a = hashing.jump_bucket(k, n), hashing.jump_bucket(k, n + 1)
+            assert a == b or a == n
+    with pytest.raises(ValueError, match="n_buckets"):
+        hashing.jump_bucket(5, 0)
 
 
 def test_spread_and_loads_validate():
@@ -284,3 +312,64 @@ def test_pictures_draw_without_error():
     plt.close(fig)
     with pytest.raises(ValueError, match="nodes must be distinct"):
         plots.ring(axes[0], ["a", "a"])
+
+
+# --- slots: fixed hash slots and a live move ------------------------------------------------
+
+def test_key_slot_is_redis_clusters():
+    # CLUSTER KEYSLOT values from Redis: CRC16 (XMODEM) mod 16384, hash tags respected.
+    assert [slots.key_slot(k) for k in ("foo", "hello", "somekey")] == [12182, 866, 11058]
+    assert slots.key_slot("{user1000}.following") == slots.key_slot("{user1000}.followers") == slots.key_slot("user1000")
+    assert slots.key_slot("foo{}{bar}") == slots.key_slot("foo{}{bar}") != slots.key_slot("bar")  # empty tag: whole key
+    with pytest.raises(ValueError, match="key must be a str or an int"):
+        slots.key_slot(1.5)
+
+
+def test_adding_a_node_moves_whole_slots_and_only_their_keys():
+    three = slots.SlotMap(["a", "b", "c"])
+    assert three.slot_counts().tolist() == [5462, 5461, 5461]
+    four, moved = three.with_node("d")
+    assert four.slot_counts().tolist() == [4096, 4096, 4096, 4096] and len(moved) == 4096
+    assert set(four.slots_of("d")) == set(moved)
+    changed = [k for k in KEYS if three.node_for(k) != four.node_for(k)]
+    assert all(four.node_for(k) == "d" and slots.key_slot(k) in set(moved) for k in changed)
+    assert len(changed) / len(KEYS) == pytest.approx(0.25, abs=0.02)
+    with pytest.raises(ValueError, match="already a node"):
+        three.with_node("a")
+
+
+def test_a_live_move_loses_nothing_and_a_naive_copy_loses_writes():
+    cluster, live = slots.live_move(["a", "b", "c"], "d", n_keys=4_000, n_tenants=60, batch=100)
+    assert not cluster.migrating and live.keys_moved > 0
+    assert live.wrong_reads == 0 and live.lost_writes == 0 and live.second_lookups > 0
+    assert sum(live.per_node.values()) >= 4_000 and live.per_node["d"] > 0  # new keys were created meanwhile
+    naive = slots.naive_move(["a", "b", "c"], "d", n_keys=4_000, n_tenants=60, batch=100)
+    assert naive.keys_moved == live.keys_moved and naive.lost_writes > 0
+    assert "writes lost: 0." in live.sentence()
+
+
+# --- rowkeys: row keys of a range-split store on SQLite ---------------------------------------
+
+def test_row_keys_sort_as_their_layout_says():
+    assert rowkeys.row_key("A", 3, 100) < rowkeys.row_key("A", 1, 200)  # time first
+    assert rowkeys.row_key("B", 3, 100) < rowkeys.row_key("B", 3, 200)  # oldest first
+    assert rowkeys.row_key("C", 3, 200) < rowkeys.row_key("C", 3, 100)  # newest first
+    with pytest.raises(ValueError, match="layout must be one of"):
+        rowkeys.row_key("Z", 1, 1)
+
+
+def test_layouts_measured():
+    table = rowkeys.compare_layouts(n_sensors=40, n_per_sensor=100, n_tablets=4, sensor=9)
+    share = table["busiest tablet's share"]
+    read = table["rows read for the latest 10"]
+    assert share.iloc[0] == 1.0 and share.iloc[1] < 0.5 and share.iloc[2] < 0.5  # time first: one hot tablet
+    assert read.iloc[2] == 10 and read.iloc[1] == 50  # the silent sensor's half day, oldest first
+    assert read.iloc[0] == read.iloc[3] == 40 * 100 - 4 * 50  # full scans
+
+
+def test_latest_readings_agree_across_layouts():
+    rows = rowkeys.readings(n_sensors=12, n_per_sensor=40, seed=2)
+    answers = {layout: rowkeys.latest_readings(rowkeys.load(layout, rows), layout, sensor=5, n=10)[0]
+               for layout in rowkeys.LAYOUTS}
+    expected = sorted(((int(t), v) for _, t, v in rows[rows.sensor == 5].itertuples(index=False)), reverse=True)[:10]
+    assert all(found == expected for found in answers.values())
