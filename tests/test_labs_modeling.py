@@ -6,7 +6,7 @@ import pytest
 
 from labs.data import ecommerce
 from labs.engines import duckdb, sqlite
-from labs.modeling import feature_store, physical, scd, star, tenancy, timing, wide_vs_long
+from labs.modeling import bridge, feature_store, physical, scd, star, table_log, tenancy, timing, vault, wide_vs_long
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_copies_replay_the_year_with_fresh_order_ids(shop):
     star.load_sources(con, shop, copies=3)
     counts = star.build_star(con, wide=False)
     assert counts["fact_sales"] == 3 * len(shop["order_items"])
-    assert counts["dim_customer"] == len(shop["customers"])
+    assert counts["dim_customer"] == len(shop["customers"]) + 1  # and the unknown member
     assert con.sql("SELECT count(DISTINCT order_id) FROM src_orders").fetchall()[0][0] == 3 * len(shop["orders"])
 
 
@@ -71,7 +71,7 @@ def test_zone_maps_skip_row_groups_only_when_rows_are_sorted_by_the_filter(star_
     grid = physical.zone_map_grid(
         star_con, "fact_sales",
         {"date": "date_key, order_id", "customer": "customer_sk, order_id"},
-        {"week": ("date_key", 20240601, 20240607), "customer": ("customer_sk", 5, 5)},
+        {"week": ("date_key", 20240601, 20240607), "customer": ("customer_sk", star.SK_START + 4, star.SK_START + 4)},
         row_group_size=500)
     total = grid.loc["date", "week"].split(" of ")[1]
     assert grid.loc["date", "week"] != f"{total} of {total}"
@@ -119,7 +119,7 @@ def test_sql_merge_builds_clean_history_and_is_idempotent(shop, batches):
     con.execute("CREATE TABLE dim_customer AS SELECT * FROM dim_df")
     first = scd.scd2_merge_sql(con, batches[0])
     assert first["inserted"] == first["expired"] + 2  # two brand-new customers
-    assert scd.scd2_merge_sql(con, batches[0]) == {"expired": 0, "inserted": 0}
+    assert scd.scd2_merge_sql(con, batches[0]) == {"expired": 0, "inserted": 0, "late": 0}
     for batch in batches[1:]:
         scd.scd2_merge_sql(con, batch)
     dim = con.sql("SELECT * FROM dim_customer").df()
@@ -318,3 +318,119 @@ def test_best_of_validates_its_arguments():
         timing.best_of(lambda: None, repeat=0)
     with pytest.raises(ValueError, match="warmup must be a whole number >= 0"):
         timing.best_of(lambda: None, warmup=-1)
+
+
+# -- late arrivals ---------------------------------------------------------------------------
+def _history_db(shop, batches):
+    con = duckdb()
+    star.load_sources(con, shop)
+    star.build_star(con, wide=False)
+    for batch in batches:
+        scd.scd2_merge_sql(con, batch)
+    star.build_fact(con)
+    return con
+
+
+def test_surrogate_keys_never_equal_the_source_ids(star_con):
+    dim = star_con.sql("SELECT customer_sk, customer_id FROM dim_customer WHERE customer_sk > 0").df()
+    assert dim["customer_sk"].min() == star.SK_START and not (dim["customer_sk"] == dim["customer_id"]).any()
+    unknown = star_con.sql(f"SELECT * FROM dim_customer WHERE customer_sk = {star.UNKNOWN_SK}").df()
+    assert len(unknown) == 1 and unknown["segment"].item() == "unknown"
+
+
+def test_a_late_change_splits_the_version_it_falls_into_and_facts_follow(shop, batches):
+    con = _history_db(shop, batches)
+    closed = con.sql("""SELECT c.customer_sk, c.customer_id, c.valid_from, c.valid_to, count(*) AS lines
+        FROM fact_sales f JOIN dim_customer c USING (customer_sk)
+        WHERE c.valid_to IS NOT NULL GROUP BY ALL ORDER BY lines DESC LIMIT 1""").df().iloc[0]
+    when = closed["valid_from"] + (closed["valid_to"] - closed["valid_from"]) / 2
+    version = con.sql(f"SELECT * FROM dim_customer WHERE customer_sk = {closed['customer_sk']}").df()
+    late = version[["customer_id", *scd.TRACKED]].assign(city="Nowhere", effective_ts=when)
+    before = scd.history(con.sql("SELECT * FROM dim_customer").df(), closed["customer_id"])
+    assert scd.scd2_merge_sql(con, late) == {"expired": 0, "inserted": 0, "late": 1}
+    after = scd.history(con.sql("SELECT * FROM dim_customer").df(), closed["customer_id"])
+    assert len(after) == len(before) + 1
+    assert after["is_current"].sum() == 1 and after.loc[after["is_current"], "city"].item() != "Nowhere"
+    assert scd.scd2_problems(con.sql("SELECT * FROM dim_customer").df()) == []
+    moved = star.repoint_facts(con)
+    check = con.sql("""SELECT count(*) FILTER (WHERE NOT (o.order_ts >= c.valid_from
+                              AND (c.valid_to IS NULL OR o.order_ts < c.valid_to)))
+        FROM fact_sales f JOIN src_orders o USING (order_id) JOIN dim_customer c USING (customer_sk)""").fetchall()
+    assert moved > 0 and check == [(0,)]
+    assert scd.scd2_merge_sql(con, late) == {"expired": 0, "inserted": 0, "late": 0}  # replayed: nothing
+    assert star.repoint_facts(con) == 0
+
+
+def test_an_early_fact_waits_on_the_unknown_member_and_is_re_pointed(shop, batches):
+    con = _history_db(shop, batches)
+    newcomer = con.execute("SELECT max(customer_id) FROM dim_customer").fetchall()[0][0] + 1
+    con.execute(f"""INSERT INTO src_orders (order_id, customer_id, order_ts, order_date, status, channel,
+                                            item_count, total_amount)
+                    VALUES (999999, {newcomer}, TIMESTAMPTZ '2024-11-20 10:00:00+00', DATE '2024-11-20',
+                            'completed', 'web', 1, 5.0)""")
+    con.execute("INSERT INTO src_order_items VALUES (999999, 1, 1, 1, 5.0)")
+    star.build_fact(con)
+    assert star.fact_check(con) | {"source_lines": 0, "fact_rows": 0} == \
+        {"source_lines": 0, "fact_rows": 0, "dropped": 0, "on_unknown": 1}
+    arrives = shop["customers"].head(1)[["customer_id", *scd.TRACKED]].assign(
+        customer_id=newcomer, effective_ts=pd.Timestamp("2024-11-01", tz="UTC"))
+    scd.scd2_merge_sql(con, arrives)
+    assert star.repoint_facts(con) == 1 and star.fact_check(con)["on_unknown"] == 0
+
+
+def test_the_pandas_merge_is_null_safe_and_matches_sql(shop, batches):
+    customers = shop["customers"].copy()
+    who = int(customers["customer_id"].iloc[0])
+    customers.loc[customers["customer_id"] == who, "email"] = None
+    dim = scd.initial_dimension(customers)
+    resend = dim.loc[dim["customer_id"] == who, ["customer_id", *scd.TRACKED]].assign(
+        effective_ts=pd.Timestamp("2024-05-01", tz="UTC"))
+    assert len(scd.scd2_merge_pandas(dim, resend)) == len(dim)  # NULL against NULL: no change
+    filled = resend.assign(email="back@example.com")
+    assert len(scd.scd2_merge_pandas(dim, filled)) == len(dim) + 1  # NULL against a value: a change
+
+
+# -- bridge, vault, transaction log ------------------------------------------------------------
+def test_weights_make_tag_revenue_add_up(star_con, shop):
+    rows = bridge.build_bridge(star_con, bridge.product_tags(shop["products"]))
+    weights = star_con.sql("SELECT product_sk, sum(weight) AS w FROM bridge_product_tag GROUP BY 1").df()
+    assert rows > len(shop["products"]) and weights["w"].round(9).eq(1).all()
+    totals = bridge.totals(star_con)
+    assert totals["allocated"] == pytest.approx(totals["revenue"]) and totals["impact"] > 1.5 * totals["revenue"]
+    assert bridge.product_tags(shop["products"]).equals(bridge.product_tags(shop["products"]))
+
+
+def test_the_vault_rebuilds_the_type2_dimension_and_loads_idempotently(shop, batches):
+    con = _history_db(shop, batches)
+    dv = duckdb()
+    star.load_sources(dv, shop)
+    vault.build(dv)
+    for batch in batches:
+        vault.load_customer_batch(dv, batch)
+    assert vault.load_customer_batch(dv, batches[-1]) == {"hub_customer": 0, "sat_customer": 0}
+    kimball = (con.sql("SELECT * FROM dim_customer WHERE customer_sk > 0").df()
+               [["customer_id", *scd.TRACKED, "valid_from", "valid_to", "is_current"]]
+               .sort_values(["customer_id", "valid_from"], ignore_index=True))
+    assert vault.dimension(dv).equals(kimball)
+    assert dv.sql("SELECT count(DISTINCT length(customer_hk)) FROM hub_customer").fetchall() == [(1,)]
+
+
+def test_a_log_hides_unfinished_jobs_and_keeps_versions(tmp_path):
+    con = duckdb()
+    table = table_log.LogTable(tmp_path / "t")
+    frame = pd.DataFrame({"id": range(6), "amount": [1.5] * 6})
+    staged = [table.stage(frame.iloc[:3]), table.stage(frame.iloc[3:])]
+    assert table.rows(con) == 0 and table.version() == -1  # staged files are in no version
+    assert table.commit(-1, staged) == 0 and table.rows(con) == 6
+    with pytest.raises(table_log.Conflict, match="version 0 was committed by another writer"):
+        table.commit(-1, [table.stage(frame.iloc[:1])])
+    assert table.write(frame.iloc[:2], mode="overwrite") == 1
+    assert (table.rows(con), table.rows(con, version=0)) == (2, 6)
+    with pytest.raises(ValueError, match="column amount is string"):
+        table.write(frame.astype({"amount": str}))
+    with pytest.raises(ValueError, match="version 5 does not exist"):
+        table.files(5)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    frame.iloc[:3].to_parquet(plain / "part-1.parquet")
+    assert table_log.folder_rows(con, plain) == 3  # a plain reader sees half a job

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 
 from grader.checkers import sql as sqlc
-from grader.kinds import Choice, Design, Function, Number, Requirement, Sql, Table
+from grader.kinds import Choice, Design, Function, Mistake, Number, Requirement, Sql, Table
 
 NOTEBOOK = "02-data-modeling"
 
 
 # -- shared fixtures (built once per process, on first use) ------------------------------
 @functools.lru_cache(maxsize=None)
-def _paths() -> dict:
+def data_paths() -> dict:
     from labs.data import ensure
 
     return ensure("ecommerce", progress=False)
@@ -31,7 +31,7 @@ def star_with_history() -> dict[str, pd.DataFrame]:
     from labs.modeling import scd, star
 
     con = duckdb()
-    star.load_sources(con, _paths())
+    star.load_sources(con, data_paths())
     star.build_star(con, wide=False)
     customers = con.sql("SELECT * FROM src_customers").df()
     for batch in scd.change_batches(customers):
@@ -59,7 +59,7 @@ LEFT JOIN (SELECT order_id, method FROM src_payments
 
 def _fact_orders_expected() -> pd.DataFrame:
     # pandas on purpose: a second engine checks the learner's DuckDB answer
-    paths = _paths()
+    paths = data_paths()
     orders = pd.read_parquet(paths["orders"])
     items = pd.read_parquet(paths["order_items"])
     payments = pd.read_parquet(paths["payments"])
@@ -75,58 +75,52 @@ def _fact_orders_expected() -> pd.DataFrame:
 
 
 # -- 2. as-was revenue over the star -------------------------------------------------------
-AS_WAS_SQL = """SELECT d.quarter, c.segment, round(sum(f.amount), 2) AS revenue
+AS_WAS_SQL = """SELECT d.year, d.quarter, c.segment, round(sum(f.amount), 2) AS revenue
 FROM fact_sales f
 JOIN dim_customer c ON c.customer_sk = f.customer_sk
 JOIN dim_date d     ON d.date_key = f.date_key
 WHERE f.status = 'completed'
-GROUP BY d.quarter, c.segment"""
+GROUP BY d.year, d.quarter, c.segment"""
+
+AS_WAS_MISTAKES = (
+    Mistake(says="Did you filter is_current? It keeps only the sales made under each customer's current version "
+                 "and drops every sale made before a change; fact_sales.customer_sk already points at the version "
+                 "valid when the order was placed, so join on it alone.",
+            sql=AS_WAS_SQL.replace("c.customer_sk = f.customer_sk", "c.customer_sk = f.customer_sk AND c.is_current")),
+    Mistake(says="Your revenue follows each customer's segment of today (an as-is report); the question asks for the "
+                 "segment at order time, which the version that fact_sales.customer_sk points at already holds.",
+            sql="""SELECT d.year, d.quarter, now.segment, round(sum(f.amount), 2) AS revenue
+FROM fact_sales f
+JOIN dim_customer c   ON c.customer_sk = f.customer_sk
+JOIN dim_customer now ON now.customer_id = c.customer_id AND now.is_current
+JOIN dim_date d       ON d.date_key = f.date_key
+WHERE f.status = 'completed'
+GROUP BY ALL"""),
+    Mistake(says="Some totals are one cent below the expected ones: round the sum to the cent (round(x, 2)) "
+                 "instead of cutting it (floor).",
+            sql=AS_WAS_SQL.replace("round(sum(f.amount), 2)", "floor(sum(f.amount) * 100) / 100")),
+)
 
 
 # -- 3. the type-2 merge ---------------------------------------------------------------------
 def scd2_merge_reference(dim: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
-    from labs.modeling.scd import DIM_COLUMNS, TRACKED
+    from labs.modeling.scd import scd2_merge_pandas
 
-    dim = dim.copy()  # never change the caller's frame
-    current = dim.loc[dim["is_current"], ["customer_sk", "customer_id", *TRACKED]]
-    both = batch.merge(current, on="customer_id", how="left", suffixes=("", "_old"))
-    is_new = both["customer_sk"].isna().to_numpy()
-    differs = np.zeros(len(both), dtype=bool)
-    for column in TRACKED:
-        new, old = both[column], both[f"{column}_old"]
-        differs |= ((new != old) & ~(new.isna() & old.isna())).to_numpy()
-    changes = both[is_new | differs].sort_values("customer_id")
-    # close the current version of every customer that really changed
-    closing = changes.dropna(subset=["customer_sk"])
-    ends = dict(zip(closing["customer_sk"].astype("int64"), closing["effective_ts"]))
-    hit = dim["customer_sk"].isin(list(ends))
-    if hit.any():
-        dim.loc[hit, "valid_to"] = dim.loc[hit, "customer_sk"].map(ends)
-        dim.loc[hit, "is_current"] = False
-    if changes.empty:
-        return dim[list(DIM_COLUMNS)]
-    # and open a new one, with a fresh surrogate key
-    first = (int(dim["customer_sk"].max()) if len(dim) else 0) + 1
-    new_rows = pd.DataFrame({
-        "customer_sk": np.arange(first, first + len(changes), dtype=np.int64),
-        "customer_id": changes["customer_id"].to_numpy(),
-        **{column: changes[column].to_numpy() for column in TRACKED},
-        "valid_from": changes["effective_ts"].to_numpy(),
-        "valid_to": pd.Series(pd.NaT, index=range(len(changes)), dtype=dim["valid_to"].dtype),
-        "is_current": np.ones(len(changes), dtype=bool),
-    })
-    return pd.concat([dim, new_rows], ignore_index=True)[list(DIM_COLUMNS)]
+    return scd2_merge_pandas(dim, batch)
 
 
+# What nb.solution("scd2_merge") shows, and the notebook's solution cell (a test keeps the two equal).
 SCD2_SOLUTION = '''def scd2_merge(dim, batch):
     dim = dim.copy()
     current = dim.loc[dim["is_current"], ["customer_sk", "customer_id", *TRACKED]]
     both = batch.merge(current, on="customer_id", how="left", suffixes=("", "_old"))
-    is_new = both["customer_sk"].isna()
+    is_new = both["customer_sk"].isna().to_numpy()
     differs = np.zeros(len(both), dtype=bool)
     for c in TRACKED:
-        differs |= (both[c] != both[c + "_old"]).to_numpy()
-    changes = both[is_new.to_numpy() | differs].sort_values("customer_id")
+        new, old = both[c], both[c + "_old"]
+        # NULL-safe: in pandas None != None is True, so two missing values count as equal
+        differs |= ((new != old) & ~(new.isna() & old.isna())).to_numpy()
+    changes = both[is_new | differs].sort_values("customer_id")
     # close the current version of customers that changed
     ends = dict(zip(changes["customer_sk"].dropna().astype("int64"),
                     changes.loc[changes["customer_sk"].notna(), "effective_ts"]))
@@ -147,15 +141,91 @@ SCD2_SOLUTION = '''def scd2_merge(dim, batch):
 
 
 @functools.lru_cache(maxsize=None)
-def _scd_fixture():
-    """A small dimension and three batches: fast enough to run inside every check."""
+def scd_fixture():
+    """A small dimension and three batches: fast enough to run inside every check.
+
+    Besides the generated changes, four customers no batch touches carry the cases a merge
+    must get right and random changes rarely produce (see ``_edge_cases``).
+    """
     from labs.modeling import scd
 
-    customers = pd.read_parquet(_paths()["customers"]).head(200)  # the first 200: enough, and quick
-    dim = scd.initial_dimension(customers)
-    batches = scd.change_batches(customers, change_share=0.1, unchanged_share=0.05,
-                                 new_customers=2, seed=5)
-    return dim, tuple(batches)
+    customers, batches = _with_edge_cases(*_scd_generated())
+    return scd.initial_dimension(customers), tuple(batches)
+
+
+@functools.lru_cache(maxsize=None)
+def _scd_generated():
+    from labs.modeling import scd
+
+    customers = pd.read_parquet(data_paths()["customers"]).head(200)  # the first 200: enough, and quick
+    return customers, tuple(scd.change_batches(customers, change_share=0.1, unchanged_share=0.05,
+                                               new_customers=2, seed=5))
+
+
+@functools.lru_cache(maxsize=None)
+def edge_customers() -> tuple[int, int, int, int]:
+    """Four customers, signed up before 2024, that no generated batch touches."""
+    customers, batches = _scd_generated()
+    touched = set().union(*(set(b["customer_id"]) for b in batches))
+    early = customers.loc[pd.to_datetime(customers["signup_date"]) < pd.Timestamp("2024-01-01"), "customer_id"]
+    return tuple(int(i) for i in sorted(set(early) - touched)[:4])
+
+
+def _with_edge_cases(customers: pd.DataFrame, batches):
+    """NULLs in tracked columns and a change back to an earlier value, added to the batches.
+
+    - customer A has no e-mail (NULL) and is sent again unchanged in batches 1 and 2;
+    - customer B has no address, is sent again unchanged in batch 1, and gets one in batch 3;
+    - customer C's e-mail is removed (becomes NULL) in batch 2 and sent again in batch 3;
+    - customer D changes segment in batch 1 and back to the first one in batch 3.
+    """
+    from labs.modeling.scd import SEGMENTS, TRACKED
+
+    a, b, c, d = edge_customers()
+    customers = customers.copy()
+    customers.loc[customers["customer_id"] == a, "email"] = None
+    customers.loc[customers["customer_id"] == b, "address"] = None
+    state = customers.set_index("customer_id")[list(TRACKED)].astype(object)
+    first_segment = state.loc[d, "segment"]
+    other = next(x for x in SEGMENTS if x != first_segment)
+    plan = {0: [(a, {}), (b, {}), (d, {"segment": other})],
+            1: [(a, {}), (c, {"email": None})],
+            2: [(b, {"address": "7 Quay Street"}), (c, {}), (d, {"segment": first_segment})]}
+    out = []
+    for k, batch in enumerate(batches):
+        rows = []
+        for cid, values in plan[k]:
+            for column, value in values.items():
+                state.loc[cid, column] = value
+            when = pd.Timestamp("2024-04-01", tz="UTC") + pd.DateOffset(months=3 * k) + pd.Timedelta(days=9, hours=cid)
+            rows.append({"customer_id": cid, **state.loc[cid].to_dict(), "effective_ts": when})
+        extra = pd.DataFrame(rows).astype({"customer_id": "int64", **{col: object for col in TRACKED}})
+        extra["effective_ts"] = extra["effective_ts"].astype(batch["effective_ts"].dtype)
+        out.append(pd.concat([batch, extra[batch.columns]], ignore_index=True)
+                   .sort_values("customer_id", ignore_index=True))
+    return customers, out
+
+
+@functools.lru_cache(maxsize=None)
+def _edge_advice() -> dict[int, tuple[str, str]]:
+    """Per edge customer: (the sentence for too many versions, the sentence for too few)."""
+    a, b, c, d = edge_customers()
+    null_safe = ("in pandas NULL != NULL is True, so compare NULL-safely: two missing values are equal "
+                 "(both isna()), a missing value and a present one differ.")
+    return {
+        a: (f"Customer {a} was sent again unchanged with a NULL email, and your merge opened new versions for "
+            f"it: {null_safe}", ""),
+        b: (f"Customer {b} was sent again unchanged with a NULL address, and your merge opened a new version for "
+            f"it: {null_safe}",
+            f"Customer {b}'s address went from NULL to a value, a real change, and your merge kept no new version "
+            f"for it: {null_safe}"),
+        c: (f"Customer {c}'s email became NULL and was then sent again unchanged; your merge opened a version too "
+            f"many: {null_safe}",
+            f"Customer {c}'s email became NULL, a real change (a NULL counts as a value), and your merge kept no "
+            "new version for it."),
+        d: ("", f"Customer {d} changed segment and later back to the first one; your merge missed the change back. "
+                "Compare each batch row with the customer's current version only, not with every version."),
+    }
 
 
 def _ts(value):
@@ -166,7 +236,7 @@ def _ts(value):
     return stamp.isoformat()
 
 
-def _canonical(frame: pd.DataFrame) -> list:
+def canonical_versions(frame: pd.DataFrame) -> list:
     """Versions as plain rows, without surrogate keys (their values are free), in a fixed order."""
     from labs.modeling.scd import TRACKED
 
@@ -203,7 +273,7 @@ def observe_scd2(fn) -> dict:
     """
     from labs.modeling.scd import DIM_COLUMNS, scd2_problems
 
-    dim, batches = _scd_fixture()
+    dim, batches = scd_fixture()
     seen: dict = {}
     arg_dim, arg_batch = dim.copy(), batches[0].copy()
     first = fn(arg_dim, arg_batch)
@@ -216,7 +286,7 @@ def observe_scd2(fn) -> dict:
         return seen
     again = fn(first.copy(), batches[0].copy())
     seen["idempotent"] = [len(first), len(again) if isinstance(again, pd.DataFrame) else None,
-                          isinstance(again, pd.DataFrame) and _canonical(first) == _canonical(again)]
+                          isinstance(again, pd.DataFrame) and canonical_versions(first) == canonical_versions(again)]
     state = dim.copy()
     for batch in batches:
         state = fn(state.copy(), batch.copy())
@@ -231,7 +301,7 @@ def observe_scd2(fn) -> dict:
         return seen
     seen["problems"] = scd2_problems(state)
     seen["point_in_time"] = [[cid, _ts(when), _lookup(state, cid, when)] for cid, when in _moments(batches)]
-    seen["history"] = _canonical(state)
+    seen["history"] = canonical_versions(state)
     return seen
 
 
@@ -253,6 +323,21 @@ _ADVICE = {
 }
 
 
+def _edge_problem(yours: list, expected: list) -> str | None:
+    """The targeted sentence when only the edge customers (NULLs, a change back) have the wrong version count."""
+    def counts(history):
+        return pd.Series([row[0] for row in history]).value_counts().to_dict() if history else {}
+
+    have, want = counts(yours), counts(expected)
+    wrong = sorted(cid for cid in set(have) | set(want) if have.get(cid, 0) != want.get(cid, 0))
+    advice = _edge_advice()
+    if not wrong or not set(wrong) <= set(advice):
+        return None
+    cid = wrong[0]
+    too_many, too_few = advice[cid]
+    return (too_many if have.get(cid, 0) > want.get(cid, 0) else too_few) or None
+
+
 def judge_scd2(seen: dict):
     from labs.modeling.scd import DIM_COLUMNS
 
@@ -269,6 +354,9 @@ def judge_scd2(seen: dict):
         advice = next((a for key, a in _ADVICE.items() if key in first), "")
         return f"After the three batches, {first} Fix: {advice}".strip()
     want = _scd2_expected()
+    edge = _edge_problem(seen["history"], want["history"])
+    if edge:
+        return edge
     for (cid, when, yours), (_, _, expected) in zip(seen["point_in_time"], want["point_in_time"]):
         if yours != expected:
             shown = "no version" if not yours else ", ".join(yours[0])
@@ -343,10 +431,27 @@ def feature_fixtures() -> dict[str, pd.DataFrame]:
     from labs.modeling import feature_store
 
     con = duckdb()
-    feature_store.build_order_features(con, _paths()["orders"])
-    feature_store.build_session_labels(con, _paths()["clickstream"])
-    return {"labels": con.sql("SELECT * FROM labels").df(),
-            "customer_features": con.sql("SELECT * FROM customer_features").df()}
+    feature_store.build_order_features(con, data_paths()["orders"])
+    feature_store.build_session_labels(con, data_paths()["clickstream"])
+    labels = con.sql("SELECT * FROM labels").df()
+    features = con.sql("SELECT * FROM customer_features").df()
+    return {"labels": _with_ties(labels, features), "customer_features": features}
+
+
+def _with_ties(labels: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Two more sessions that start at the very instant of an order, so <= and < give different rows.
+
+    The real data has no label_ts equal to a feature_ts; the first tie is at a customer's first
+    order (a strict < finds no feature row at all), the second at their third.
+    """
+    busy = features.groupby("customer_id").size()
+    who = int(busy[busy >= 3].index[0])
+    stamps = features.loc[features["customer_id"] == who, "feature_ts"].sort_values().tolist()
+    first = int(labels["session_id"].max()) + 1
+    ties = pd.DataFrame({"session_id": [first, first + 1], "customer_id": [who, who],
+                         "label_ts": [stamps[0], stamps[2]], "purchased": [True, False]})
+    ties = ties.astype({c: labels[c].dtype for c in ties.columns})
+    return pd.concat([labels, ties], ignore_index=True)
 
 
 POINT_IN_TIME_SQL = """SELECT l.session_id, l.customer_id, l.label_ts,
@@ -354,6 +459,32 @@ POINT_IN_TIME_SQL = """SELECT l.session_id, l.customer_id, l.label_ts,
 FROM labels l
 ASOF LEFT JOIN customer_features f
   ON f.customer_id = l.customer_id AND f.feature_ts <= l.label_ts"""
+
+_LATEST_FEATURES_SQL = """SELECT l.session_id, l.customer_id, l.label_ts, f.orders_to_date, f.spend_to_date, l.purchased
+FROM labels l LEFT JOIN (SELECT * FROM customer_features
+    QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY feature_ts DESC) = 1) f
+ON f.customer_id = l.customer_id"""
+
+POINT_IN_TIME_MISTAKES = (
+    Mistake(says="A feature row stamped exactly at label_ts was already known at that moment: the prompt asks for "
+                 "feature_ts <= label_ts, and your query skips it (< instead of <=?).",
+            sql=POINT_IN_TIME_SQL.replace("f.feature_ts <= l.label_ts", "f.feature_ts < l.label_ts")),
+    Mistake(says="Your query attaches each customer's latest features, whenever they were computed: labels see "
+                 "orders from after label_ts (the future leaks in). Take the latest feature row at or before each "
+                 "label's own time.",
+            sql=_LATEST_FEATURES_SQL),
+    Mistake(says="Your query takes the first feature row at or after label_ts, which is the future: the "
+                 "condition is f.feature_ts <= l.label_ts, the latest row before (or at) the label.",
+            sql=POINT_IN_TIME_SQL.replace("f.feature_ts <= l.label_ts", "f.feature_ts >= l.label_ts")),
+    Mistake(says="Sessions of customers with no order yet are missing: keep every label (a LEFT join) with NULL "
+                 "features.",
+            sql=POINT_IN_TIME_SQL.replace("ASOF LEFT JOIN", "ASOF JOIN")),
+    Mistake(says="A customer with no order before label_ts has no feature row: leave the features NULL (unknown), "
+                 "not 0.",
+            sql=POINT_IN_TIME_SQL.replace("f.orders_to_date, f.spend_to_date",
+                                          "coalesce(f.orders_to_date, 0) AS orders_to_date, "
+                                          "coalesce(f.spend_to_date, 0) AS spend_to_date")),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,16 +514,18 @@ EXERCISES = [
     Sql(
         id="as_was_revenue_sql",
         prompt="Over the star schema (fact_sales, dim_customer, dim_date), write SQL for the revenue of completed "
-               "orders per quarter and per the segment the customer had WHEN ORDERING: columns quarter, segment, "
-               "revenue (rounded to 2 decimals).",
+               "orders per year, quarter and the segment the customer had WHEN ORDERING: columns year, quarter "
+               "(1 to 4, as in dim_date), segment, revenue (to the cent).",
         fixtures=star_with_history,
         reference=AS_WAS_SQL,
         rules=(sqlc.USES_JOIN, sqlc.NO_SELECT_STAR),
+        decimals={"revenue": 2},
+        mistakes=AS_WAS_MISTAKES,
         hints=(
             "fact_sales.customer_sk already points at the customer version that was valid when the order was placed.",
             "Join dim_customer on customer_sk (not on customer_id, and without filtering is_current) and dim_date on "
-            "date_key.",
-            "Filter f.status = 'completed', group by d.quarter and c.segment, and round(sum(f.amount), 2).",
+            "date_key, which has year and quarter columns.",
+            "Filter f.status = 'completed', group by d.year, d.quarter and c.segment, and round(sum(f.amount), 2).",
         ),
         solution=AS_WAS_SQL,
         explanation="A type-2 dimension gives each version its own surrogate key, and the fact stores the key valid at "
@@ -404,7 +537,8 @@ EXERCISES = [
     Function(
         id="scd2_merge",
         prompt="Write scd2_merge(dim, batch): apply one change batch to a type-2 customer dimension and return the "
-               "new dimension (a DataFrame with the same columns).",
+               "new dimension (a DataFrame with the same columns). A NULL counts as a value: NULL against NULL is no "
+               "change, NULL against a value is one.",
         reference=scd2_merge_reference,
         cases=((_named(_empty_dim(), "empty dimension"), _named(_empty_batch(), "empty batch")),),
         probes=(("three batches, replayed and looked up as of given times", observe_scd2, judge_scd2),),
@@ -415,7 +549,8 @@ EXERCISES = [
             "(insert), some tracked column differs (close the old version, insert a new one), nothing differs "
             "(do nothing).",
             "Merge the batch with the current rows on customer_id (how='left'). A NaN customer_sk means a new "
-            "customer; compare the tracked columns pairwise to find real changes.",
+            "customer; compare the tracked columns pairwise, NULL-safely: in pandas None != None is True, so treat "
+            "two missing values as equal.",
             "Close: valid_to = effective_ts and is_current = False on the old row. Open: a new row with "
             "customer_sk = max + 1, 2, ..., valid_from = effective_ts, valid_to = NaT, is_current = True. "
             "Work on dim.copy().",
@@ -441,7 +576,9 @@ EXERCISES = [
                         "revenue by the region a customer lived in when ordering needs a version per change with "
                         "validity dates (type 2, or type 6, which contains it)."),
             Requirement("segment_reorg", lambda d: d["segment_reorg"] == "type 3",
-                        "one before/after comparison, side by side on the same row, is a previous_ column (type 3)."),
+                        "one before/after comparison, side by side on the same row and without adding rows, is a "
+                        "previous_ column (type 3); type 6 (or 2) adds a version row for every customer the "
+                        "reorganisation touches."),
             Requirement("loyalty_score", lambda d: d["loyalty_score"] == "type 4",
                         "a score that changes daily for millions of customers would multiply type-2 rows; keep its "
                         "history in a separate table or mini-dimension (type 4)."),
@@ -449,12 +586,15 @@ EXERCISES = [
         hints=(
             "Ask of each attribute: is history needed at all? If yes, all of it or only the previous value?",
             "Type 0 never changes, 1 overwrites, 2 versions rows, 3 keeps one previous value in a column, 4 moves "
-            "fast-changing history out of the main dimension.",
+            "fast-changing history out of the main dimension, 6 is type 2 rows plus a current_ column: it meets a "
+            "requirement only where adding version rows is allowed.",
         ),
         solution="scd_types = {'signup_channel': 'type 0', 'email': 'type 1', 'address': 'type 2', "
                  "'segment_reorg': 'type 3', 'loyalty_score': 'type 4'}",
         explanation="The type follows from the question the data must answer and from how fast the attribute changes: "
-                    "keep nothing, keep today, keep everything, keep one step, or keep everything elsewhere.",
+                    "keep nothing, keep today, keep everything, keep one step, or keep everything elsewhere. Type 6 "
+                    "contains type 2, so it serves wherever versions are wanted (address) and fails wherever the "
+                    "dimension must not grow (the reorganisation).",
         covers=("Q2.2",),
     ),
     Number(
@@ -464,6 +604,14 @@ EXERCISES = [
         value=2_000_000 * (1 + 0.03 * 36),
         rel_tol=0.02,
         unit="rows",
+        mistakes=(
+            (2_000_000 * 1.03 ** 36, "Type 2 adds one row per change; it does not compound: 3% of the 2,000,000 "
+                                     "customers is 60,000 new rows every month, not 3% of a growing table."),
+            (2_000_000 * 0.03 * 36, "That counts the new versions only: the 2,000,000 first versions stay in the "
+                                    "table too."),
+            (2_000_000, "A type-2 dimension keeps the old version when a customer changes: each change adds a row."),
+            (2_000_000 * (1 + 0.03 * 12), "That is one year of changes; the question asks for 36 months."),
+        ),
         hints=("Every change adds exactly one row; the rows already there stay.",
                "Rows = customers + changes per month x months."),
         solution="scd2_rows_estimate = 2_000_000 + 2_000_000 * 0.03 * 36  # 4,160,000",
@@ -503,30 +651,39 @@ EXERCISES = [
         options={
             "A": "An open table format with a transaction log (Delta Lake, Apache Iceberg, Apache Hudi) over the "
                  "same files: that is what turns a lake into a lakehouse.",
-            "B": "Finer Hive-style partition folders: they help pruning but give no atomic commits, no schema "
-                 "enforcement and no MERGE.",
-            "C": "A nightly copy into a warehouse: that is a lake plus a warehouse, two copies and a pipeline "
+            "B": "Register the folders as tables in a catalogue (Hive Metastore, AWS Glue): a catalogue maps a "
+                 "name to a location and a schema, but records no commits, so readers still see half-written jobs "
+                 "and there is no MERGE.",
+            "C": "Turn on object versioning in the bucket (S3 versioning) for time travel: it keeps old copies of "
+                 "each object one by one, not a consistent snapshot of the table, and gives no atomic commit across "
+                 "files.",
+            "D": "Compact the small files every night (OPTIMIZE): compaction is maintenance a table format runs "
+                 "through its log; on plain files, rewriting them gives no atomic commits and readers can catch it "
+                 "half done.",
+            "E": "A nightly copy into a warehouse: that is a lake plus a warehouse, two copies and a pipeline "
                  "between them, not a lakehouse.",
-            "D": "Convert the files to JSON for flexibility: schema-on-read with fewer guarantees and slower scans.",
         },
         correct=("A",),
         hints=("Which component can make a set of file changes appear all at once, or not at all?",
-               "Partition folders and extra copies change where files are, not what a commit is: look for "
-               "the option that records every commit in a log next to the data files."),
+               "A catalogue names tables, bucket versioning keeps copies of single objects, compaction rewrites "
+               "files: none of them says which files make up version N. Look for the option that records every "
+               "commit in a log next to the data files."),
         solution="lakehouse_choice = 'A'",
         explanation="A table format records every commit in a log next to the data files: readers see whole "
                     "snapshots (ACID, time travel), writers can MERGE and evolve schemas, and any engine that speaks "
-                    "the format can query the same files.",
+                    "the format can query the same files. Catalogues, bucket versioning and compaction are useful "
+                    "around it, but none of them defines what a commit is.",
         covers=("A1", "A11"),
     ),
     Sql(
         id="point_in_time_sql",
         prompt="Build the training set: for each row of labels (session_id, customer_id, label_ts, purchased), the "
-               "customer's orders_to_date and spend_to_date from customer_features as they were at label_ts (the "
-               "latest feature_ts <= label_ts; NULL if none). Columns: session_id, customer_id, label_ts, "
-               "orders_to_date, spend_to_date, purchased.",
+               "customer's orders_to_date and spend_to_date from customer_features as they were at label_ts: the "
+               "latest row with feature_ts <= label_ts (a row stamped at the very instant counts as known), NULL "
+               "if none. Columns: session_id, customer_id, label_ts, orders_to_date, spend_to_date, purchased.",
         fixtures=feature_fixtures,
         reference=POINT_IN_TIME_SQL,
+        mistakes=POINT_IN_TIME_MISTAKES,
         hints=(
             "For each label you want ONE feature row: the last one at or before label_ts, for the same customer.",
             "DuckDB has a join made for this: ASOF JOIN ... ON f.customer_id = l.customer_id AND f.feature_ts <= l.label_ts.",
@@ -535,7 +692,10 @@ EXERCISES = [
         solution=POINT_IN_TIME_SQL,
         explanation="A training row may only see what was known at its own time. Joining each customer's latest "
                     "features lets later orders, including the very purchase being predicted, leak into training; "
-                    "the model then looks better offline than it can be online.",
+                    "the model then looks better offline than it can be online. The boundary is inclusive here, as "
+                    "in Feast's point-in-time join: a value written at the label's instant was known then. When a "
+                    "feature's timestamp is the time of the event rather than the time the value became available, "
+                    "join on the availability time instead.",
         covers=("Q2.1",),
     ),
 ]

@@ -1,4 +1,4 @@
-"""Slowly changing dimensions on the shop's customers: change batches and types 0 to 3.
+"""Slowly changing dimensions on the shop's customers: change batches and types 0 to 3 (and 4/6).
 
 A customer moves, changes segment or fixes an e-mail address a few times in their life;
 the *type* of a slowly changing dimension (SCD) says what the warehouse keeps:
@@ -12,8 +12,16 @@ type  on a change                                             keeps
 3     move the old value to a ``previous_`` column            today's value and one before it
 4     current row in the dimension, versions in a history     both, the dimension stays small
       table (or fast-changing columns in a mini-dimension)
-6     type 2 rows plus a ``current_`` column (1 + 2 + 3)      as-was and as-is on every row
+5     type 4's mini-dimension, its current key kept on the    fast history, and today's profile
+      main dimension as a type-1 outrigger (4 + 1)            without a join through the fact
+6     type 2 rows plus a stored ``current_`` column,          as-was and as-is on every row
+      overwritten on every version of the customer (1+2+3)
+7     the fact carries both the version key and the durable   as-was by one key, as-is by the
+      business key (2 + 1 side by side)                       other, no window needed
 ====  ======================================================  ==================================
+
+Books number the hybrids differently (type 4 is a mini-dimension in Kimball's, a history
+table in others); say what the type does, not only its number.
 
 The type-2 dimension here has the columns ``DIM_COLUMNS``: a surrogate key per version
 (``customer_sk``), the business key (``customer_id``), the tracked attributes
@@ -31,11 +39,16 @@ The type-2 dimension here has the columns ``DIM_COLUMNS``: a surrogate key per v
     >>> _ = con.register("dim_df", dim)
     >>> _ = con.execute("create table dim_customer as select * from dim_df")
     >>> scd2_merge_sql(con, batches[0])
-    {'expired': 5, 'inserted': 7}
+    {'expired': 5, 'inserted': 7, 'late': 0}
     >>> scd2_merge_sql(con, batches[0])  # the same batch again changes nothing
-    {'expired': 0, 'inserted': 0}
+    {'expired': 0, 'inserted': 0, 'late': 0}
     >>> scd2_problems(con.sql("select * from dim_customer").df())
     []
+    >>> frame = dim
+    >>> for batch in batches:
+    ...     frame = scd2_merge_pandas(frame, batch)
+    >>> scd2_problems(frame), len(frame) > len(dim)
+    ([], True)
 """
 from __future__ import annotations
 
@@ -50,18 +63,21 @@ BATCH_COLUMNS = ("customer_id", *TRACKED, "effective_ts")
 SEGMENTS = ("consumer", "small_business", "enterprise")
 # What a change batch row does to a customer, and how often.
 CHANGE_KINDS = {"move": 0.4, "segment": 0.3, "email": 0.3}
+# Surrogate keys are the warehouse's own numbers: they start far from the source ids, so a
+# join that mixes the two up (customer_sk = customer_id) finds nothing instead of looking right.
+SK_START = 100_001
 
 
 def initial_dimension(customers: pd.DataFrame) -> pd.DataFrame:
     """The type-2 dimension before any change: one current version per customer.
 
-    Each version is valid from the sign-up date (midnight UTC); surrogate keys follow
-    the customer ids.
+    Each version is valid from the sign-up date (midnight UTC); surrogate keys count
+    from ``SK_START`` in customer-id order.
     """
     _require(customers, ("customer_id", *TRACKED, "signup_date"), "customers")
     frame = customers.sort_values("customer_id", ignore_index=True)
     return pd.DataFrame({
-        "customer_sk": np.arange(1, len(frame) + 1, dtype=np.int64),
+        "customer_sk": np.arange(SK_START, SK_START + len(frame), dtype=np.int64),
         "customer_id": frame["customer_id"].astype(np.int64),
         **{c: frame[c].astype(object) for c in TRACKED},
         "valid_from": pd.to_datetime(frame["signup_date"]).dt.tz_localize("UTC"),
@@ -154,14 +170,20 @@ def _changed(row: pd.Series, kind: str, rng, cities, streets, domains) -> pd.Ser
 def scd2_merge_sql(con, batch: pd.DataFrame, table: str = "dim_customer") -> dict[str, int]:
     """Apply a change batch to the type-2 dimension ``table`` in DuckDB; return counts.
 
-    One transaction, two statements: close the current version of every customer whose
-    tracked values differ (``IS DISTINCT FROM`` treats NULL as a value, so a NULL that
-    becomes a value counts as a change), then insert a new version for those customers
-    and for customers never seen before. A row equal to the current version changes
+    One transaction. A row dated at or after the customer's current version is compared
+    with it (``IS DISTINCT FROM`` treats NULL as a value: NULL to NULL is no change, NULL
+    to a value is one); a real change closes the current version and opens a new one, and
+    an unknown customer gets a first version. A row equal to the current version changes
     nothing, which makes the merge idempotent: re-running a batch is safe.
+
+    A *late* row, dated before the customer's current version began, belongs inside the
+    history: it splits the version that was valid at its ``effective_ts`` (that version now
+    ends there, and a closed version with the late values runs to where the old one ended).
+    Facts of that interval then point at the wrong version: ``star.repoint_facts`` moves
+    them. Counts: ``expired`` current versions closed, ``inserted`` versions added by
+    in-order rows, ``late`` versions split.
     """
     _require(batch, BATCH_COLUMNS, "batch")
-    changed = " OR ".join(f"b.{c} IS DISTINCT FROM d.{c}" for c in TRACKED)
     con.register("__batch", batch)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -171,7 +193,20 @@ def scd2_merge_sql(con, batch: pd.DataFrame, table: str = "dim_customer") -> dic
             SELECT b.*, d.customer_sk AS old_sk
             FROM __batch b
             LEFT JOIN {table} d ON d.customer_id = b.customer_id AND d.is_current
-            WHERE d.customer_sk IS NULL OR {changed}
+            WHERE d.customer_sk IS NULL OR (b.effective_ts >= d.valid_from AND ({_differs("b", "d")}))
+        """)
+        # Late rows: the version valid at effective_ts (or, before the first version, none).
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE __late AS
+            SELECT b.*, v.customer_sk AS old_sk,
+                   coalesce(v.valid_to, (SELECT min(f.valid_from) FROM {table} f
+                                         WHERE f.customer_id = b.customer_id)) AS ends
+            FROM __batch b
+            JOIN {table} cur ON cur.customer_id = b.customer_id AND cur.is_current
+                            AND b.effective_ts < cur.valid_from
+            LEFT JOIN {table} v ON v.customer_id = b.customer_id AND v.valid_from <= b.effective_ts
+                               AND b.effective_ts < v.valid_to
+            WHERE v.customer_sk IS NULL OR {_differs("b", "v")}
         """)
         expired = con.execute(f"""
             UPDATE {table} AS d SET valid_to = c.effective_ts, is_current = FALSE
@@ -179,20 +214,75 @@ def scd2_merge_sql(con, batch: pd.DataFrame, table: str = "dim_customer") -> dic
         """).fetchall()[0][0]
         inserted = con.execute(f"""
             INSERT INTO {table}
-            SELECT (SELECT coalesce(max(customer_sk), 0) FROM {table})
+            SELECT (SELECT coalesce(max(customer_sk), {SK_START - 1}) FROM {table})
                        + row_number() OVER (ORDER BY customer_id) AS customer_sk,
                    customer_id, {', '.join(TRACKED)},
                    effective_ts AS valid_from, NULL AS valid_to, TRUE AS is_current
             FROM __changes
         """).fetchall()[0][0]
+        con.execute(f"UPDATE {table} AS d SET valid_to = l.effective_ts FROM __late l WHERE d.customer_sk = l.old_sk")
+        late = con.execute(f"""
+            INSERT INTO {table}
+            SELECT (SELECT max(customer_sk) FROM {table}) + row_number() OVER (ORDER BY customer_id) AS customer_sk,
+                   customer_id, {', '.join(TRACKED)},
+                   effective_ts AS valid_from, ends AS valid_to, FALSE AS is_current
+            FROM __late
+        """).fetchall()[0][0]
         con.execute("DROP TABLE __changes")
+        con.execute("DROP TABLE __late")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
         con.unregister("__batch")
-    return {"expired": int(expired), "inserted": int(inserted)}
+    return {"expired": int(expired), "inserted": int(inserted), "late": int(late)}
+
+
+def _differs(new: str, old: str) -> str:
+    """SQL that is true when any tracked column differs, NULL counting as a value."""
+    return " OR ".join(f"{new}.{c} IS DISTINCT FROM {old}.{c}" for c in TRACKED)
+
+
+# -- type 2 in pandas ------------------------------------------------------------------
+def scd2_merge_pandas(dim: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
+    """The same merge as ``scd2_merge_sql`` for in-order batches, in pandas: a new frame.
+
+    Change detection is NULL-safe: in pandas ``None != None`` is True, so two missing
+    values are treated as equal explicitly, and a missing value against a present one is
+    a change. The caller's frames are not modified.
+    """
+    _require(dim, DIM_COLUMNS, "dim")
+    _require(batch, BATCH_COLUMNS, "batch")
+    dim = dim.copy()
+    current = dim.loc[dim["is_current"].astype(bool), ["customer_sk", "customer_id", *TRACKED]]
+    both = batch.merge(current, on="customer_id", how="left", suffixes=("", "_old"))
+    is_new = both["customer_sk"].isna().to_numpy()
+    differs = np.zeros(len(both), dtype=bool)
+    for column in TRACKED:
+        new, old = both[column], both[f"{column}_old"]
+        differs |= ((new != old) & ~(new.isna() & old.isna())).to_numpy()
+    changes = both[is_new | differs].sort_values("customer_id")
+    # close the current version of every customer that really changed
+    closing = changes.dropna(subset=["customer_sk"])
+    ends = dict(zip(closing["customer_sk"].astype("int64"), closing["effective_ts"]))
+    hit = dim["customer_sk"].isin(list(ends))
+    if hit.any():
+        dim.loc[hit, "valid_to"] = dim.loc[hit, "customer_sk"].map(ends)
+        dim.loc[hit, "is_current"] = False
+    if changes.empty:
+        return dim[list(DIM_COLUMNS)]
+    # and open a new one, with a fresh surrogate key
+    first = (int(dim["customer_sk"].max()) if len(dim) else SK_START - 1) + 1
+    new_rows = pd.DataFrame({
+        "customer_sk": np.arange(first, first + len(changes), dtype=np.int64),
+        "customer_id": changes["customer_id"].to_numpy(),
+        **{column: changes[column].to_numpy() for column in TRACKED},
+        "valid_from": changes["effective_ts"].to_numpy(),
+        "valid_to": pd.Series(pd.NaT, index=range(len(changes)), dtype=dim["valid_to"].dtype),
+        "is_current": np.ones(len(changes), dtype=bool),
+    })
+    return pd.concat([dim, new_rows], ignore_index=True)[list(DIM_COLUMNS)]
 
 
 # -- types 1 and 3 in pandas ------------------------------------------------------------

@@ -10,7 +10,10 @@ month"), so the warehouse reshapes the same data:
   ``channel`` and ``status`` stay in the fact as *degenerate dimensions*: attributes of
   the order with no table of their own.
 - ``dim_customer`` (with type-2 history columns: valid_from, valid_to, is_current),
-  ``dim_product`` and ``dim_date``: small tables of descriptive attributes.
+  ``dim_product`` and ``dim_date``: small tables of descriptive attributes. Surrogate
+  keys count from 100001, so they never look like the source ids; ``dim_customer`` also
+  holds the *unknown member* (key -1) that a fact points at when its customer has no
+  version yet, instead of being dropped.
 - ``sales_wide``: the fact with every attribute copied in, so queries need no join.
 
     >>> from labs.engines import duckdb
@@ -22,6 +25,8 @@ month"), so the warehouse reshapes the same data:
     True
     >>> same_answer(con)
     True
+    >>> fact_check(con)["dropped"], fact_check(con)["on_unknown"]
+    (0, 0)
 """
 from __future__ import annotations
 
@@ -37,6 +42,10 @@ SOURCES = ("customers", "products", "orders", "order_items", "payments")
 STAR_TABLES = ("dim_date", "dim_customer", "dim_product", "fact_sales")
 # Copies of the year get order ids this far apart, so they never collide.
 ORDER_ID_STRIDE = 100_000_000
+# The warehouse's own keys start here (see labs.modeling.scd.SK_START) ...
+SK_START = 100_001
+# ... and this one stands for "no such customer yet": facts are kept, and re-pointed later.
+UNKNOWN_SK = -1
 
 # One business question, asked three ways. The answers agree (see same_answer) as long as
 # no customer has changed: the sources only know today's segment, the star the segment
@@ -132,23 +141,33 @@ def build_dimensions(con) -> None:
                isodow(d) >= 6                         AS is_weekend
         FROM bounds, range(CAST(lo AS TIMESTAMP), CAST(hi AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
     """)
-    # Surrogate keys: small integers owned by the warehouse, independent of source ids
-    # (two sources may reuse an id; a type-2 dimension needs one key per version).
-    con.execute("""
+    # Surrogate keys: integers owned by the warehouse, independent of source ids (two
+    # sources may reuse an id; a type-2 dimension needs one key per version).
+    con.execute(f"""
         CREATE OR REPLACE TABLE dim_product AS
-        SELECT CAST(row_number() OVER (ORDER BY product_id) AS INTEGER) AS product_sk,
+        SELECT CAST({SK_START - 1} + row_number() OVER (ORDER BY product_id) AS INTEGER) AS product_sk,
                product_id, sku, name AS product_name, category, brand, price AS list_price
         FROM src_products
     """)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TABLE dim_customer AS
-        SELECT CAST(row_number() OVER (ORDER BY customer_id) AS BIGINT) AS customer_sk,
+        SELECT CAST({SK_START - 1} + row_number() OVER (ORDER BY customer_id) AS BIGINT) AS customer_sk,
                customer_id, address, city, segment, email,
                CAST(signup_date AS TIMESTAMPTZ) AS valid_from,
                CAST(NULL AS TIMESTAMPTZ)        AS valid_to,
                TRUE                             AS is_current
         FROM src_customers
     """)
+    # The unknown member: one row every fact can point at when its customer is missing.
+    con.execute(f"""
+        INSERT INTO dim_customer VALUES ({UNKNOWN_SK}, {UNKNOWN_SK}, 'unknown', 'unknown', 'unknown', 'unknown',
+                                         TIMESTAMPTZ '1900-01-01 00:00:00+00', NULL, TRUE)
+    """)
+
+
+# The version of the customer valid when the order was placed (half-open intervals).
+_VALID_AT_ORDER = """c.customer_id = o.customer_id AND o.order_ts >= c.valid_from
+                           AND (c.valid_to IS NULL OR o.order_ts < c.valid_to)"""
 
 
 def build_fact(con) -> int:
@@ -156,24 +175,51 @@ def build_fact(con) -> int:
 
     Each line points at the customer version that was valid when the order was placed
     (``valid_from <= order_ts < valid_to``), so history in ``dim_customer`` is honoured.
+    A line whose customer has no such version (the order arrived before the customer's
+    row: an *early-arriving fact*) points at the unknown member instead of being dropped
+    by the join; ``fact_check`` counts both.
     """
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TABLE fact_sales AS
         SELECT i.order_id, i.line_no,
                CAST(strftime(o.order_date, '%Y%m%d') AS INTEGER) AS date_key,
-               c.customer_sk, p.product_sk,
+               coalesce(c.customer_sk, {UNKNOWN_SK}) AS customer_sk, p.product_sk,
                o.channel, o.status,
                i.quantity, i.unit_price,
                i.quantity * i.unit_price AS amount
         FROM src_order_items i
         JOIN src_orders o   ON o.order_id = i.order_id
         JOIN dim_product p  ON p.product_id = i.product_id
-        JOIN dim_customer c ON c.customer_id = o.customer_id
-                           AND o.order_ts >= c.valid_from
-                           AND (c.valid_to IS NULL OR o.order_ts < c.valid_to)
+        LEFT JOIN dim_customer c ON {_VALID_AT_ORDER}
         ORDER BY i.order_id, i.line_no
     """)
     return scalar(con, "SELECT count(*) FROM fact_sales")
+
+
+def fact_check(con) -> dict[str, int]:
+    """The fact-count check to run after every load: nothing dropped, nothing doubled.
+
+    ``source_lines`` and ``fact_rows`` must be equal (``dropped`` is the difference);
+    ``on_unknown`` lines wait for their customer on the unknown member.
+    """
+    source = scalar(con, "SELECT count(*) FROM src_order_items")
+    rows = scalar(con, "SELECT count(*) FROM fact_sales")
+    unknown = scalar(con, f"SELECT count(*) FROM fact_sales WHERE customer_sk = {UNKNOWN_SK}")
+    return {"source_lines": source, "fact_rows": rows, "dropped": source - rows, "on_unknown": unknown}
+
+
+def repoint_facts(con) -> int:
+    """Point every fact line at the customer version valid at its order time; return how many moved.
+
+    After a late change splits a version, or a late customer row replaces the unknown
+    member, only the affected lines change: an UPDATE, not a rebuild of the fact.
+    """
+    return con.execute(f"""
+        UPDATE fact_sales AS f SET customer_sk = c.customer_sk
+        FROM src_orders o, dim_customer c
+        WHERE o.order_id = f.order_id AND {_VALID_AT_ORDER}
+          AND f.customer_sk IS DISTINCT FROM c.customer_sk
+    """).fetchall()[0][0]
 
 
 def build_wide(con) -> int:
