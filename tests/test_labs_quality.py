@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from labs import engines
-from labs.quality import anomalies, dimensions, monitoring, outliers, profiling, risk, rules, scoring
+from labs.quality import anomalies, contracts, dimensions, monitoring, outliers, profiling, risk, rules, scoring
 from labs.quality.rules import Rule
 
 
@@ -103,7 +103,7 @@ def test_duckdb_and_pandas_give_the_same_scorecard(tables):
     card = rules.scorecard_duckdb(engines.duckdb(), tables, standard)
     pd.testing.assert_frame_equal(card, rules.scorecard_pandas(tables, standard))
     assert list(card.columns) == rules.SCORECARD_COLUMNS
-    assert set(card["status"]) <= {"pass", "warn", "fail", "block"}
+    assert set(card["status"]) <= {"pass", "alert", "block"}
     assert card.loc[card.rule == "order_id_unique", "failed"].item() > 0
 
 
@@ -154,13 +154,42 @@ def test_each_check_on_a_tiny_table():
         [2, "id_unique,code_shape,amount_ok,code_known"], [3, "known_id"]]
 
 
-def test_status_follows_severity():
-    assert rules.status(0.99, 0.995, "warn") == "warn"
-    assert rules.status(0.99, 0.995, "error") == "fail"
+def test_row_disposition_and_batch_gate_are_separate():
+    """Severity decides a failing row's fate; the threshold decides the batch's."""
+    assert rules.status(0.99, 0.995, "warn") == "alert"
+    assert rules.status(0.99, 0.995, "error") == "alert"
     assert rules.status(0.99, 0.995, "critical") == "block"
     assert rules.status(0.995, 0.995, "critical") == "pass"
-    card = pd.DataFrame({"status": ["pass", "fail"]})
-    assert not rules.blocked(card) and rules.blocked(pd.DataFrame({"status": ["block"]}))
+    orders = pd.DataFrame({"row_id": range(1, 11), "customer_id": [None] + list(range(2, 11)),
+                           "amount": [5.0] * 9 + [9_999.0]})
+    standard = [Rule("customer_present", table="orders", column="customer_id", check="not_null",
+                     threshold=0.85, severity="critical"),
+                Rule("amount_large", table="orders", column="amount", check="in_range", high=1_000,
+                     threshold=0.95, severity="warn")]
+    con = engines.duckdb()
+    card = rules.scorecard_duckdb(con, {"orders": orders}, standard).set_index("rule")
+    # within tolerance, the critical rule still quarantines its row; the warn rule keeps its row but alerts
+    assert card["status"].to_dict() == {"customer_present": "pass", "amount_large": "alert"}
+    passed, quarantined = rules.quarantine_duckdb(con, {"orders": orders}, standard, "orders")
+    assert quarantined["row_id"].tolist() == [1] and 10 in passed["row_id"].tolist()
+    decision = rules.write_audit_publish(con, {"orders": orders}, standard, "orders", "orders_live")
+    assert decision.publish and decision.alerts == ("amount_large",)
+    assert con.sql("SELECT count(*) FROM orders_live").fetchall() == [(9,)]
+    assert con.sql("SELECT row_id FROM orders_live_quarantine").fetchall() == [(1,)]
+    # over tolerance, the critical rule blocks: the published tables are left as they were
+    worse = orders.assign(customer_id=[None, None] + list(range(3, 11)))
+    decision = rules.write_audit_publish(con, {"orders": worse}, standard, "orders", "orders_live")
+    assert not decision.publish and decision.blocks == ("customer_present",)
+    assert str(decision) == "blocked by customer_present: nothing is published"
+    assert con.sql("SELECT count(*) FROM orders_live").fetchall() == [(9,)]
+
+
+def test_the_shop_standard_warns_on_large_amounts_and_quarantines_negative_ones(tables):
+    standard = {r.name: r for r in rules.shop_standard()}
+    assert standard["amount_unusually_large"].severity == "warn" and standard["amount_not_negative"].severity == "error"
+    passed, quarantined = rules.quarantine_pandas(tables, rules.shop_standard(), "orders")
+    assert (passed["total_amount"] > 3_000).any()      # a large order is published (and flagged)
+    assert not (passed["total_amount"] < 0).any()      # a negative one is not
 
 
 # --- profiling and risk ---------------------------------------------------------------------------
@@ -181,8 +210,60 @@ def test_risk_report_levels():
     report = risk.risk_report(df, key="id").set_index("column")
     assert report.loc["id", "level"] == "high" and "1 duplicate" in report.loc["id", "reasons"]
     assert report.loc["amount", "level"] == "high" and report.loc["code", "level"] == "low"
-    with pytest.raises(ValueError, match="key column 'key'"):
+    with pytest.raises(ValueError, match="column 'key' is not in the frame"):
         risk.risk_report(df, key="key")
+
+
+def test_risk_report_checks_ids_against_their_parent_not_by_z_score():
+    orders = pd.DataFrame({"order_id": range(1, 201), "customer_id": [7] * 199 + [10_000_000],
+                           "amount": [10.0] * 199 + [10_000.0]})
+    report = risk.risk_report(orders, key="order_id").set_index("column")
+    assert report.loc["customer_id", "outliers"] == 0 and "identifier" in report.loc["customer_id", "reasons"]
+    assert report.loc["amount", "outliers"] == 1
+    report = risk.risk_report(orders, key="order_id", references={"customer_id": [7, 8]}).set_index("column")
+    assert report.loc["customer_id", "reasons"] == "1 id not in its parent (0.5%)"
+    assert report.loc["customer_id", "level"] == "medium"
+
+
+# --- contracts ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def contract_sample():
+    from labs.data import ecommerce
+
+    return ecommerce.tables(scale=0.05, seed=42)["orders"]
+
+
+def test_contract_ci_passes_compatible_changes_and_names_breaking_ones(contract_sample):
+    contract = contracts.shop_orders_contract()
+    now = contract_sample["order_ts"].max() + pd.Timedelta(hours=1)
+    report = contracts.ci_report(engines.duckdb(), contract_sample, contract, {
+        "no change": "",
+        "optional column": "ALTER TABLE staged ADD COLUMN coupon VARCHAR",
+        "widen": "ALTER TABLE staged ALTER item_count TYPE BIGINT",
+        "drop": "ALTER TABLE staged DROP COLUMN channel",
+        "narrow": "ALTER TABLE staged ALTER order_id TYPE INTEGER",
+        "required column": "ALTER TABLE staged ADD COLUMN region VARCHAR DEFAULT 'eu'; "
+                           "ALTER TABLE staged ALTER region SET NOT NULL",
+        "new value": "UPDATE staged SET status = 'refunded' WHERE order_id % 50 = 0",
+        "stale": "UPDATE staged SET order_ts = order_ts - INTERVAL 3 DAY",
+    }, now=now).set_index("change")
+    assert report["ci"].to_dict() == {"no change": "pass", "optional column": "pass", "widen": "pass",
+                                      "drop": "fail", "narrow": "fail", "required column": "fail",
+                                      "new value": "fail", "stale": "fail"}
+    assert "column channel is dropped" in report.loc["drop", "finding"]
+    assert "narrows from BIGINT to INTEGER" in report.loc["narrow", "finding"]
+    assert "new required column region" in report.loc["required column", "finding"]
+    assert "'refunded'" in report.loc["new value", "finding"]
+    assert "staler than promised" in report.loc["stale", "finding"]
+
+
+def test_contract_from_record_rejects_unknown_fields_and_widening_rules():
+    with pytest.raises(ValueError, match="unknown field 'owners'"):
+        contracts.from_record({"dataset": "x", "version": 1, "owners": "me", "columns": []})
+    assert contracts.widens("SMALLINT", "HUGEINT") and not contracts.widens("DOUBLE", "FLOAT")
+    assert not contracts.widens("DECIMAL(12,2)", "DECIMAL(12,4)")  # two digits fewer before the point
+    assert contracts.widens("DECIMAL(12,2)", "DECIMAL(14,4)")
 
 
 # --- outliers -----------------------------------------------------------------------------------

@@ -45,10 +45,11 @@ class _Detector(Function):
 
     def judge(self, payload):
         verdict = super().judge(payload)
-        first = payload["observations"][0] if payload.get("observations") else None
-        on_fixed_case = first is not None and (first["error"] or first["value"] != self.expected()[0])
-        if verdict.status is Status.CORRECT or not on_fixed_case:
+        name = f"{self.call_name or self.id}("
+        about_fixed_case = verdict.message.startswith((name, f"Your function failed on {name}"))
+        if verdict.status is Status.CORRECT or not about_fixed_case:
             return verdict
+        first = payload["observations"][0]
         if first["error"]:
             return self.verdict(Status.ERROR, f"Your function failed on {self.case}: {first['error']}.", first["trace"])
         return self.verdict(Status.INCORRECT, f"On {self.case} your detector {self._flagged(first['value'])}; "

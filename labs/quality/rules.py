@@ -1,19 +1,32 @@
 """A quality standard as data: rules with thresholds and severities, run on DuckDB, Spark or pandas.
 
-A rule says what a good row looks like, how much failure is tolerated and what
-happens when the tolerance is exceeded:
+A rule says what a good row looks like, what happens to a row that fails it, and how
+much failure the batch tolerates:
 
     >>> r = Rule("email_present", table="customers", column="email", check="not_null",
     ...          threshold=0.995, severity="error")
     >>> r.dimension
     'completeness'
 
-``threshold`` is the lowest acceptable *pass rate* (0.995 = at most 0.5% of rows may
-fail). ``severity`` decides what a breach does:
+Two decisions, kept apart:
 
-- ``warn``: the scorecard shows it; rows stay in the output;
-- ``error``: failing rows go to quarantine, the rest is published;
-- ``critical``: the batch is blocked (nothing is published) until someone acts.
+- **the row** (``severity``): a row failing a ``warn`` rule is kept and reported; a row
+  failing an ``error`` or ``critical`` rule goes to quarantine with the rule's name, and
+  the rest is published;
+- **the batch** (``threshold``, the lowest acceptable *pass rate*: 0.995 = at most 0.5%
+  of rows may fail): a rule whose pass rate falls below its threshold raises an
+  ``alert`` to the data's owner; a ``critical`` rule below its threshold blocks the
+  batch (``block``): nothing is published until someone acts.
+
+So a critical rule within its tolerance still quarantines its failing rows, and an
+error rule over its tolerance still publishes the rows that pass (and pages someone).
+The field's tools draw the same line: dbt tests have a severity and ``warn_if`` /
+``error_if`` thresholds on the failure count; Delta Live Tables' expectations keep
+(``expect``), drop (``expect_or_drop``) or fail the update (``expect_or_fail``);
+Great Expectations' ``mostly`` is the threshold.
+
+Checks (``CHECKS``), each a condition on one column; a null passes every check except
+``not_null``, so a missing value is counted once, as missing:
 
 Checks (``CHECKS``), each a condition on one column; a null passes every check except
 ``not_null``, so a missing value is counted once, as missing:
@@ -40,9 +53,14 @@ references     integrity          ``ref``: ``"table.column"`` the value must exi
 The same standard runs on three engines and gives the same scorecard:
 ``scorecard_duckdb`` (compiled to SQL), ``scorecard_spark`` (DataFrame expressions)
 and ``scorecard_pandas``. ``quarantine_*`` splits a table into the rows that pass and
-the rows that fail an ``error`` or ``critical`` rule, each with the rules it failed.
+the rows that fail an ``error`` or ``critical`` rule, each with the rules it failed;
+``gate`` reads a scorecard's batch decision and ``write_audit_publish`` acts on it.
 Tables need a ``row_id`` column (``labs.data.defects.inject`` adds one): it decides
 which copy of a duplicated key is the first, and names the rows in quarantine.
+
+Notebook 03 has a smaller gate (``labs.pipelines.quality_gates``: free SQL conditions,
+every failure quarantined) to show where a gate sits in a pipeline; this module is the
+standard itself, as notebook 08 teaches it: typed checks, dimensions, thresholds.
 """
 from __future__ import annotations
 
@@ -164,10 +182,14 @@ def _check_column(where: str, table: str, column: str, columns: dict) -> None:
 
 
 def status(pass_rate: float, threshold: float, severity: str) -> str:
-    """'pass', or what the breach means for its severity: 'warn', 'fail' or 'block'."""
+    """The batch's view of one rule: 'pass' within tolerance, else 'alert', or 'block' for a critical rule.
+
+        >>> status(0.99, 0.995, "error"), status(0.99, 0.995, "critical"), status(0.995, 0.995, "critical")
+        ('alert', 'block', 'pass')
+    """
     if pass_rate >= threshold - 1e-12:
         return "pass"
-    return {"warn": "warn", "error": "fail", "critical": "block"}[severity]
+    return "block" if severity == "critical" else "alert"
 
 
 def _scorecard(rules, counts: dict) -> pd.DataFrame:
@@ -183,6 +205,56 @@ def _scorecard(rules, counts: dict) -> pd.DataFrame:
 def blocked(scorecard: pd.DataFrame) -> bool:
     """True when a critical rule is breached: the batch must not be published."""
     return bool((scorecard["status"] == "block").any())
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A batch's decision from its scorecard: publish or not, and whom to alert."""
+    publish: bool
+    alerts: tuple[str, ...]   # rules over their tolerance: their owners are told
+    blocks: tuple[str, ...]   # critical rules over their tolerance: nothing is published
+
+    def __str__(self) -> str:
+        if not self.publish:
+            return f"blocked by {', '.join(self.blocks)}: nothing is published"
+        if self.alerts:
+            return f"published, with alerts on {', '.join(self.alerts)}"
+        return "published"
+
+
+def gate(scorecard: pd.DataFrame) -> Gate:
+    """The batch decision of a scorecard (``status`` column from ``status``)."""
+    alerts = tuple(scorecard.loc[scorecard["status"] == "alert", "rule"])
+    blocks = tuple(scorecard.loc[scorecard["status"] == "block", "rule"])
+    return Gate(publish=not blocks, alerts=alerts, blocks=blocks)
+
+
+def write_audit_publish(con, tables: dict, rules, table: str, published: str) -> Gate:
+    """Write-audit-publish on DuckDB: audit the staged ``tables[table]``, then publish in one transaction.
+
+    Unless the gate blocks, the rows that pass replace ``published`` and the quarantined
+    ones replace ``{published}_quarantine``, together or not at all; a blocked batch
+    leaves both as they were, so readers never see a half-checked load.
+    """
+    card = scorecard_duckdb(con, tables, rules)
+    decision = gate(card[card["table"] == table])
+    if not decision.publish:
+        return decision
+    passed, quarantined = quarantine_duckdb(con, tables, rules, table)
+    con.register("__wap_passed", passed)
+    con.register("__wap_quarantined", quarantined)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {_q(published)} AS SELECT * FROM __wap_passed")
+        con.execute(f"CREATE OR REPLACE TABLE {_q(published + '_quarantine')} AS SELECT * FROM __wap_quarantined")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("__wap_passed")
+        con.unregister("__wap_quarantined")
+    return decision
 
 
 # --- DuckDB: the standard compiled to SQL ---------------------------------------------------
@@ -440,6 +512,10 @@ def shop_standard() -> list[Rule]:
          "values": STATUSES, "threshold": 0.98, "severity": "error"},
         {"name": "amount_present", "table": "orders", "column": "total_amount", "check": "not_null",
          "threshold": 0.99, "severity": "error"},
-        {"name": "amount_in_range", "table": "orders", "column": "total_amount", "check": "in_range",
-         "low": 0, "high": 3_000, "threshold": 0.995, "severity": "error"},
+        {"name": "amount_not_negative", "table": "orders", "column": "total_amount", "check": "in_range",
+         "low": 0, "threshold": 0.995, "severity": "error", "description": "a negative total is not an order"},
+        # A hard cap would quarantine the genuine large orders of a long-tailed column: warn, and let a
+        # steward look. The robust, learned fences of labs.quality.outliers are the next step.
+        {"name": "amount_unusually_large", "table": "orders", "column": "total_amount", "check": "in_range",
+         "high": 3_000, "threshold": 0.995, "severity": "warn"},
     ])
