@@ -6,6 +6,7 @@ import pytest
 
 from labs.engines import duckdb
 from labs.governance import access, audit, crypto, erasure, lineage, masking, matching
+from labs.governance.lake import MODES, LakeTable
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +134,27 @@ def test_k_anonymity_and_loss_on_the_lattice():
         masking.generalise(people, masking.Scheme(location="street"))
 
 
+def test_l_diversity_finds_classes_that_give_their_value_away():
+    people = masking.people(300)
+    released = masking.generalise(people, masking.Scheme(10, "region", True, 5))
+    sensitive = masking.declined_payment(300)
+    assert sensitive.index.equals(people.index) and 0 < sensitive.mean() < 1
+    table = masking.l_diversity(released, sensitive)
+    assert table["k"].sum() == len(released) and (table["k"] >= 5).all()
+    assert ((table["l"] == 1) == (table["share"] == 1.0)).all()
+    planted = pd.Series(True, index=people.index)
+    assert (masking.l_diversity(released, planted)["l"] == 1).all()
+
+
+def test_laplace_noise_error_is_about_one_over_epsilon():
+    table = masking.dp_errors(5, epsilons=(0.5, 2.0), draws=20_000, seed=1).set_index("epsilon")
+    assert table.loc[0.5, "mean_abs_error"] == pytest.approx(2.0, rel=0.05)
+    assert table.loc[2.0, "mean_abs_error"] == pytest.approx(0.5, rel=0.05)
+    assert table.loc[2.0, "within_1"] > table.loc[0.5, "within_1"]
+    with pytest.raises(ValueError, match="epsilon must be > 0"):
+        masking.laplace_count(5, 0, None)
+
+
 def test_people_match_the_shop_generator():
     from labs.data import ecommerce
 
@@ -169,6 +191,16 @@ def test_wrong_key_tampering_and_swapped_partitions_fail_clearly():
         store.get("a")  # b's bytes under a's name: the name is bound in as associated data
     with pytest.raises(KeyError, match="no partition 'zz'"):
         store.get("zz")
+
+
+def test_decrypt_vs_parse_measures_both():
+    import io
+
+    buffer = io.BytesIO()
+    pd.DataFrame({"a": range(1000)}).to_parquet(buffer, index=False)
+    cost = crypto.decrypt_vs_parse(buffer.getvalue(), repeats=2)
+    assert cost["bytes"] == len(buffer.getvalue()) and cost["decrypt_s"] > 0 and cost["parse_s"] > 0
+    assert cost["ratio"] == pytest.approx(cost["decrypt_s"] / cost["parse_s"])
 
 
 def test_rotation_is_all_or_nothing():
@@ -236,6 +268,24 @@ def test_retention_and_consent(lake):
     assert lake.execute("SELECT min(event_time) >= TIMESTAMPTZ '2024-10-03' FROM raw_clicks").fetchone()[0]
     opted = lake.execute("SELECT count(*) FROM raw_customers WHERE marketing_opt_in").fetchone()[0]
     assert len(erasure.audience(lake)) == opted
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_lake_delete_leaves_bytes_until_rewritten_and_vacuumed(tmp_path, mode):
+    frame = pd.DataFrame({"id": [1, 2, 3], "email": ["a@x.org", "b@x.org", "c@x.org"]})
+    table = LakeTable(tmp_path, mode)
+    table.append(frame)
+    assert table.delete("id", 2) == 1 and table.delete("id", 2) == 0
+    assert table.read()["id"].tolist() == [1, 3] and table.read(0)["id"].tolist() == [1, 2, 3]
+    assert len(table.files_holding("B@X.ORG")) == 1
+    table.vacuum(keep_versions=1)
+    held = table.files_holding("b@x.org")
+    assert len(held) == (1 if mode == "merge-on-read" else 0)  # deletion vectors keep the row in the live file
+    table.purge()
+    table.vacuum(keep_versions=1)
+    assert table.files_holding("b@x.org") == [] and table.read()["id"].tolist() == [1, 3]
+    with pytest.raises(ValueError, match="mode must be one of"):
+        LakeTable(tmp_path, "append-only")
 
 
 def test_crypto_shredding():

@@ -8,7 +8,9 @@ Three ways to hide a value, from weakest to strongest link to the original:
   joins still work; whoever holds the key (or the vault) can link it back, so it is still personal
   data under GDPR;
 - **anonymisation** (generalisation, suppression) makes rows indistinguishable from each other:
-  measured by k-anonymity over the quasi-identifiers, paid for in information loss.
+  measured by k-anonymity over the quasi-identifiers, paid for in information loss. k-anonymity
+  alone does not make data anonymous: a class whose rows share a sensitive value gives it away
+  (``l_diversity``), and published counts need noise with a guarantee (``laplace_count``).
 
     >>> mask_email("nadia.jensen1@mail.example.com")
     '***@mail.example.com'
@@ -79,7 +81,8 @@ class TokenVault:
     """Random tokens for sensitive values, kept in a vault table (DuckDB) only a few may read.
 
     Unlike a keyed hash a token says nothing about its value: without the vault it is noise.
-    Deleting a value's vault row makes every copy of its token meaningless (erasure help).
+    Deleting a value's vault row breaks every copy's link to the value (erasure help); the token
+    still links the subject's rows to each other, so those rows stay pseudonymous data.
 
         >>> from labs.engines import duckdb
         >>> vault = TokenVault(duckdb(), seed=7)
@@ -121,7 +124,7 @@ class TokenVault:
         return [found.get(t) for t in tokens]
 
     def forget(self, value: str) -> int:
-        """Delete a value's token: every copy of the token elsewhere becomes meaningless."""
+        """Delete a value's vault row: no copy of the token leads back to the value any more."""
         return len(self.con.execute(f"DELETE FROM {self.table} WHERE value = ? RETURNING token", [value]).fetchall())
 
 
@@ -315,3 +318,56 @@ def best_scheme(people_df: pd.DataFrame, k: int = 5) -> Scheme:
     if ok.empty:
         raise ValueError(f"no scheme of the lattice reaches k={k}")
     return ok.iloc[0]["_scheme"]
+
+
+# --- beyond k-anonymity: what a class can still reveal, and noise with a guarantee ------------
+
+def declined_payment(n: int = 1_000, seed: int = 42) -> pd.Series:
+    """For each customer of ``people(n, seed)``: had one of their payments declined.
+
+    A sensitive value (a hint of money trouble) of the kind a release carries next to its
+    quasi-identifiers, taken from the shop's payments (a failed attempt before an order).
+    """
+    from labs.data import ecommerce
+
+    t = ecommerce.tables(scale=n / ecommerce.BASE["customers"], seed=seed)
+    failed = t["payments"].loc[t["payments"]["status"] == "failed", "order_id"]
+    who = set(t["orders"].loc[t["orders"]["order_id"].isin(failed), "customer_id"])
+    ids = people(n, seed).index
+    return pd.Series(ids.isin(list(who)), index=ids, name="declined_payment")
+
+
+def l_diversity(released: pd.DataFrame, sensitive: pd.Series, qis=QUASI_IDENTIFIERS) -> pd.DataFrame:
+    """Per equivalence class of ``released``: its size (k), how many distinct sensitive values it
+    holds (l), and its most common value with that value's share. A class with l = 1 gives its
+    value away to anyone who can place a person in it (the homogeneity attack), whatever k is.
+    """
+    joined = released[list(qis)].join(sensitive.rename("_s"), how="left")
+    groups = joined.groupby(list(qis), dropna=False)["_s"]
+    out = pd.DataFrame({"k": groups.size(), "l": groups.nunique(dropna=False),
+                        "value": groups.agg(lambda s: s.mode(dropna=False).iloc[0]),
+                        "share": groups.agg(lambda s: s.value_counts(normalize=True, dropna=False).iloc[0])})
+    return out.sort_values(["l", "k"]).reset_index()
+
+
+def laplace_count(true_count: int, epsilon: float, rng) -> float:
+    """A count released under epsilon-differential privacy: one person changes a count by at most
+    1, so Laplace noise of scale 1/epsilon hides whether any one person is in it."""
+    if epsilon <= 0:
+        raise ValueError(f"epsilon must be > 0; got {epsilon}")
+    return float(true_count + rng.laplace(0.0, 1.0 / epsilon))
+
+
+def dp_errors(true_count: int, epsilons=(0.1, 0.5, 1.0, 2.0), draws: int = 10_000, seed: int = 0) -> pd.DataFrame:
+    """How far noisy counts land from ``true_count`` for each epsilon, measured over ``draws`` releases:
+    mean absolute error (1/epsilon in theory), the 95th percentile, and the share within +-1."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for eps in epsilons:
+        noisy = np.array([laplace_count(true_count, eps, rng) for _ in range(draws)])
+        err = np.abs(noisy - true_count)
+        rows.append({"epsilon": eps, "mean_abs_error": float(err.mean()), "p95_abs_error": float(np.quantile(err, 0.95)),
+                     "within_1": float((err <= 1).mean())})
+    return pd.DataFrame(rows)
