@@ -45,6 +45,14 @@ def test_the_notebook_claims_what_the_specs_cover(ex):
     assert listed == claimed
 
 
+# -- fact_orders --------------------------------------------------------------------------------
+def test_fact_orders_mistakes_are_wrong_answers(ex):
+    exercise = ex["fact_orders"]
+    assert len(exercise.mistakes) == 3
+    for mistake in exercise.mistakes:
+        assert evaluate(exercise, mistake.table()).status is Status.INCORRECT, mistake.says
+
+
 # -- as_was_revenue_sql -----------------------------------------------------------------------
 def test_as_was_mistakes_are_wrong_answers(ex):
     """A targeted sentence must never fire on a right answer: every known mistake differs from the reference."""

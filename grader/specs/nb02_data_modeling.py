@@ -74,6 +74,48 @@ def _fact_orders_expected() -> pd.DataFrame:
     return out[FACT_ORDERS_COLUMNS]
 
 
+@functools.lru_cache(maxsize=None)
+def _sources():
+    """The source tables in DuckDB, for building the known wrong answers of exercise 1."""
+    from labs.engines import duckdb
+    from labs.modeling import star
+
+    con = duckdb()
+    star.load_sources(con, data_paths())
+    return con
+
+
+def _fact_orders_variant(old: str, new: str):
+    """A known wrong fact_orders: the reference query with one part replaced (built on first use)."""
+    assert old in FACT_ORDERS_SQL
+    return lambda: _sources().sql(FACT_ORDERS_SQL.replace(old, new)).df()
+
+
+_LINES_JOIN = """JOIN (SELECT order_id, count(*) AS n_lines, sum(quantity) AS units,
+             sum(quantity * unit_price) AS amount
+      FROM src_order_items GROUP BY order_id) i ON i.order_id = o.order_id"""
+_PAYMENT_JOIN = """LEFT JOIN (SELECT order_id, method FROM src_payments
+           WHERE status <> 'failed') p ON p.order_id = o.order_id"""
+
+FACT_ORDERS_MISTAKES = (
+    Mistake(says="Every payment attempt was joined: an order with a failed attempt and then a captured one appears "
+                 "twice. Join only the settled payment (status captured or refunded).",
+            table=_fact_orders_variant(_PAYMENT_JOIN, "JOIN src_payments p ON p.order_id = o.order_id")),
+    Mistake(says="Orders with no settled payment yet (the pending ones) are missing: an inner join drops them. LEFT "
+                 "JOIN the settled payment, so their payment_method is NULL.",
+            table=_fact_orders_variant(_PAYMENT_JOIN, "JOIN src_payments p ON p.order_id = o.order_id "
+                                                      "AND p.status <> 'failed'")),
+    Mistake(says="The lines were joined to the payments before summing, so each line counts once per payment "
+                 "attempt. Sum the lines per order first, then join the one settled payment.",
+            table=lambda: _sources().sql("""SELECT o.order_id, CAST(strftime(o.order_date, '%Y%m%d') AS INTEGER) AS date_key,
+       o.customer_id, o.channel, o.status, count(*) AS n_lines, sum(i.quantity) AS units,
+       sum(i.quantity * i.unit_price) AS amount, max(p.method) AS payment_method
+FROM src_orders o JOIN src_order_items i ON i.order_id = o.order_id
+LEFT JOIN src_payments p ON p.order_id = o.order_id
+GROUP BY ALL""").df()),
+)
+
+
 # -- 2. as-was revenue over the star -------------------------------------------------------
 AS_WAS_SQL = """SELECT d.year, d.quarter, c.segment, round(sum(f.amount), 2) AS revenue
 FROM fact_sales f
@@ -498,6 +540,7 @@ EXERCISES = [
                + ", ".join(FACT_ORDERS_COLUMNS) + ".",
         expected_fn=_fact_orders_expected,
         key=("order_id",),
+        mistakes=FACT_ORDERS_MISTAKES,
         hints=(
             "Declare the grain first: one row per order. Every join must keep exactly one row per order_id.",
             "Aggregate the order lines to one row per order before joining them to the orders; and keep only "
