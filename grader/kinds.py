@@ -345,8 +345,19 @@ class Function(Exercise):
         return self.verdict(Status.CORRECT, f"Your {noun} passes {' and '.join(passed)}.")
 
 
+def _share(fraction: float) -> str:
+    """A relative miss as a person says it: '39%', '99,900%', '0.4%', never '0%'.
+
+        >>> _share(0.39), _share(999.0), _share(0.004), _share(0.00004)
+        ('39%', '99,900%', '0.4%', 'under 0.1%')
+    """
+    if fraction >= 0.01:
+        return f"{fraction:,.0%}"
+    return f"{fraction:.1%}" if fraction >= 0.001 else "under 0.1%"
+
+
 def _short(value, limit: int = 80) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())  # a Series or frame on one line
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -389,7 +400,7 @@ class Number(Exercise):
             return None
         want = self.expected()
         side = "above" if payload > high else "below"
-        off = f" ({abs(payload - want) / abs(want):.0%} off)" if want else ""
+        off = f" ({_share(abs(payload - want) / abs(want))} off)" if want else ""
         sentence = (f"{_num(payload)}{self._u()} is {side} the accepted range "
                     f"{_num(low)}–{_num(high)}{self._u()}{off}.")
         for value, says in self.mistakes:

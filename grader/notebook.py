@@ -1,11 +1,12 @@
 """The object a notebook talks to: ``nb = grader.start("02-data-modeling")``.
 
     >>> nb = start("00-start-here")
-    >>> sorted(nb.ids())[:1]
-    ['engine_choice']
+    >>> nb.ids()[:2]
+    ['orders_per_status', 'monthly_revenue_sql']
 
 ``nb.check(id, answer)`` returns a Verdict, shown as HTML in Jupyter and as text in a
 terminal. In normal mode it never raises, so an unanswered notebook runs top to bottom.
+``nb.try_answer(id, answer)`` gives the same verdict without recording it.
 
 Environment switches:
 
@@ -91,6 +92,11 @@ class Notebook:
         if _strict() and not verdict.passed:
             raise CheckFailed(str(verdict))
         return verdict
+
+    def try_answer(self, exercise_id: str, answer) -> Verdict:
+        """The verdict ``check`` would give, without recording it or raising in strict mode:
+        for trying an answer in another form, or seeing what a wrong answer is told."""
+        return evaluate(self.exercise(exercise_id), answer)
 
     def hint(self, exercise_id: str, level: int = 1) -> Hint:
         ex = self.exercise(exercise_id)

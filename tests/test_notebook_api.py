@@ -38,6 +38,12 @@ def test_strict_mode_raises_on_anything_but_correct(nb, monkeypatch):
         nb.check("engine_choice", ...)
 
 
+def test_trying_an_answer_neither_records_nor_raises(nb, monkeypatch):
+    monkeypatch.setenv("GRADER_STRICT", "1")
+    assert nb.try_answer("engine_choice", "A").status is Status.INCORRECT  # strict mode raises only in check
+    assert nb.progress().set_index("exercise").loc["engine_choice", "status"] == "not attempted"
+
+
 def test_hints_are_levelled(nb):
     assert nb.hint("monthly_revenue_sql").startswith("Hint 1:")
     assert "hint 2 of 3" in nb.hint("monthly_revenue_sql", 2)

@@ -8,7 +8,7 @@ one learner's notebook and exercise columns are named ``notebook:exercise``.
     >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", "finished", "", 3.1, False,
     ...                      [ExerciseResult("engine_choice", 1, 1, "correct", "B: DuckDB ...", 0.0)])
     >>> print(to_csv([r]).splitlines()[1])
-    alice,00-start-here,,,,1,1,1,finished,,alice.ipynb
+    alice,00-start-here,,,,1,,,1,1,finished,,alice.ipynb
 """
 from __future__ import annotations
 
