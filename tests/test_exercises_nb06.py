@@ -103,3 +103,17 @@ def test_pacelc_expected_value_is_one_round_trip_to_eu():
     low, high = e.bounds()
     assert high - low == pytest.approx(12)
     assert not low <= 80 <= high  # the eu client's figure in the lab's table is not this answer
+
+
+# --- the notebook claims what it teaches ---------------------------------------------------------
+def test_the_notebook_claims_the_ids_its_exercises_cover():
+    import re
+
+    import nbformat
+
+    from labs import paths
+
+    nb = nbformat.read(paths.root() / "solutions" / "06-cap-replication.ipynb", as_version=4)
+    assert set(nb.metadata["kit"]["covers"]) == set(COVERS)
+    table = next(c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Interview questions"))
+    assert set(re.findall(r"^\| \*\*([A-Z][0-9.]+)\*\* \|", table, flags=re.M)) == set(COVERS)
