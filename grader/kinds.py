@@ -373,7 +373,9 @@ class Number(Exercise):
     abs_tol: float = 0.0
     rel_tol: float = 0.0
     unit: str = ""
-    mistakes: tuple[tuple[float, str], ...] = ()  # (a known wrong value, the sentence it deserves)
+    # (a known wrong value, the sentence it deserves[, how close counts as that mistake]);
+    # without the third item, the exercise's own tolerance around the wrong value
+    mistakes: tuple[tuple, ...] = ()
     kind = "number"
 
     def build_expected(self):
@@ -403,9 +405,9 @@ class Number(Exercise):
         off = f" ({_share(abs(payload - want) / abs(want))} off)" if want else ""
         sentence = (f"{_num(payload)}{self._u()} is {side} the accepted range "
                     f"{_num(low)}–{_num(high)}{self._u()}{off}.")
-        for value, says in self.mistakes:
+        for value, says, *tolerance in self.mistakes:
             value = float(value() if callable(value) else value)
-            m_low, m_high = self.bounds(value)
+            m_low, m_high = (value - tolerance[0], value + tolerance[0]) if tolerance else self.bounds(value)
             if m_low <= payload <= m_high:
                 return Problem(f"{sentence} {says}")
         return Problem(sentence)

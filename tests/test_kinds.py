@@ -147,6 +147,10 @@ def test_number_counts_read_with_thousands_separators_and_known_mistakes_get_the
     assert v.message == ("5,800,000 rows is above the accepted range 4,076,800–4,243,200 rows (39% off). "
                          "Type 2 adds one row per change; it does not compound.")
     assert "compound" not in evaluate(rows, 6_500_000).message  # only the known mistake gets the sentence
+    near = Number(id="ms", value=170, abs_tol=6, mistakes=((80, "one-way, not a round trip", 2),
+                                                            (85, "the eu-asia delay", 2)))
+    assert evaluate(near, 80).message.endswith("one-way, not a round trip")
+    assert evaluate(near, 85).message.endswith("the eu-asia delay")
 
 
 def test_function_messages_count_right_and_name_a_class_a_class():
