@@ -182,7 +182,7 @@ REFERENCE_META = {
     "source": {"type": "csv", "path": "data/returns.csv", "schema": dict(sources.RETURN_SCHEMA)},
     "transforms": [
         {"op": "filter", "condition": "status <> 'void'"},
-        {"op": "dedupe", "keys": ["return_id"]},
+        {"op": "dedupe", "keys": ["return_id"], "order_by": "updated_at"},
         {"op": "drop", "columns": ["agent_note"]},
         {"op": "add_column", "name": "return_date", "expr": "to_date(requested_at)"},
     ],
@@ -212,12 +212,46 @@ def test_onboard_metadata_the_pipeline_would_refuse(ex):
 def test_onboard_metadata_that_misses_requirements(ex):
     no_dedupe_keeps_note = _meta(lambda m: (m["transforms"].pop(2), m["transforms"].pop(1)))
     message = incorrect(ex["onboard_metadata"], no_dedupe_keeps_note)
-    assert "2 of 7 requirements are not met" in message
-    assert "one row per return: the export re-sends rows" in message and "no personal data" in message
+    assert "3 of 8 requirements are not met" in message
+    assert "one row per return: a return appears more than once" in message and "no personal data" in message
     untyped = _meta(lambda m: m["source"].update(schema=list(sources.RETURN_COLUMNS)))
-    assert "typed schema: declare all seven columns" in incorrect(ex["onboard_metadata"], untyped)
+    assert "typed schema: declare all eight columns" in incorrect(ex["onboard_metadata"], untyped)
     no_name = _meta(lambda m: m.pop("name"))
     assert "no choice for stage 'name'" in incorrect(ex["onboard_metadata"], no_name)
+
+
+def test_onboard_metadata_steps_are_judged_by_what_they_do_on_the_sample(ex):
+    """A filter that mentions void but keeps only the void rows, and a return_date that names
+    requested_at but is a timestamp, used to pass a check that read the text."""
+    keeps_void = _meta(lambda m: m["transforms"][0].update(condition="status = 'void'"))
+    assert "test rows dropped: your steps keep the sample's test row" in incorrect(ex["onboard_metadata"], keeps_void)
+    a_timestamp = _meta(lambda m: m["transforms"][3].update(expr="requested_at"))
+    assert "return_date is a timestamp" in incorrect(ex["onboard_metadata"], a_timestamp)
+    by_value = _meta(lambda m: m["transforms"][0].update(condition="status IN ('requested', 'approved', 'rejected')"))
+    assert evaluate(ex["onboard_metadata"], by_value).correct
+
+
+def test_onboard_metadata_without_spark_is_not_checked_rather_than_blamed(ex, monkeypatch):
+    from grader.checkers import spark_sql
+    from grader.errors import KitUnavailable
+
+    def no_spark():
+        raise KitUnavailable("Spark is not available here (no Java)")
+
+    monkeypatch.setattr(spark_sql, "_session", no_spark)
+    verdict = evaluate(ex["onboard_metadata"], REFERENCE_META)
+    assert verdict.status is Status.UNCHECKED and "not available" in verdict.message
+    no_note_drop = _meta(lambda m: m["transforms"].pop(2))  # a requirement read from the dict still fails
+    assert "no personal data" in incorrect(ex["onboard_metadata"], no_note_drop)
+
+
+def test_the_sample_holds_the_edges_the_behaviours_rely_on():
+    sample = spec.returns_sample()
+    versions = sample.drop_duplicates().groupby("return_id")["status"].nunique()
+    assert (versions > 1).sum() == 2, "two returns re-sent with a newer status"
+    newest_first = sample[sample["return_id"] == "2"]["updated_at"].tolist()
+    assert newest_first == sorted(newest_first, reverse=True), "return 2 arrives newest first"
+    assert (sample["status"] == "void").sum() == 1 and sample.duplicated().sum() == 1
 
 
 # --- onboard_output ------------------------------------------------------------------------------

@@ -122,6 +122,19 @@ def test_returns_export_has_the_planted_mess():
     assert raw.duplicated().sum() > 0 and (raw["status"] == "void").sum() > 0
     clean = sources.returns_clean(raw)
     assert clean["return_id"].is_unique and "agent_note" not in clean and (clean["status"] != "void").all()
+    # some returns are re-sent with their decision: the clean table keeps that latest version
+    redone = raw.drop_duplicates().groupby("return_id").filter(lambda g: g["status"].nunique() > 1)
+    assert len(redone) > 0
+    latest = redone.sort_values("updated_at").groupby("return_id").tail(1).set_index("return_id")["status"]
+    assert (clean.set_index("return_id").loc[latest.index, "status"] == latest).all()
+    assert (redone.groupby("return_id")["status"].first() == "requested").all(), "the older copy comes first"
+
+
+def test_dirty_orders_carry_values_on_the_rules_edges():
+    batch = sources.dirty_orders()
+    for column, value in sources.EDGE_VALUES:
+        assert (batch[column] == value).sum() == 1, (column, value)
+    assert (batch["customer_id"] == 2000).any(), "the last valid customer id is there too"
     with pytest.raises(ValueError, match="n_returns"):
         sources.returns_export(n_returns=0)
 
@@ -259,7 +272,7 @@ def _returns_meta(src="in/returns.csv", out="out/returns"):
         "source": {"type": "csv", "path": str(src), "schema": dict(sources.RETURN_SCHEMA)},
         "transforms": [
             {"op": "filter", "condition": "status <> 'void'"},
-            {"op": "dedupe", "keys": ["return_id"]},
+            {"op": "dedupe", "keys": ["return_id"], "order_by": "updated_at"},
             {"op": "drop", "columns": ["agent_note"]},
             {"op": "add_column", "name": "return_date", "expr": "to_date(requested_at)"},
         ],
@@ -271,7 +284,7 @@ def test_good_metadata_has_no_problems_and_known_output_columns():
     meta = _returns_meta()
     assert mp.metadata_problems(meta) == []
     assert mp.check_metadata(meta) == ["return_id", "order_id", "requested_at", "reason", "refund_amount",
-                                       "status", "return_date"]
+                                       "status", "updated_at", "return_date"]
     plan = mp.plan_table(meta)
     assert list(plan["op"]) == ["read", "filter", "dedupe", "drop", "add_column", "write"]
     assert plan["detail"].iloc[-1] == "parquet returns, partitioned by return_date"
@@ -423,6 +436,25 @@ def test_a_bad_value_fails_the_run_and_names_the_step(spark, tmp_path):
     with pytest.raises(mp.PipelineRunError, match=r"write failed while running: the value 'x' cannot be cast to \"BIGINT\""):
         mp.run_pipeline(spark, meta)
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").glob("*.parquet"))
+
+
+def test_steps_run_on_hand_made_rows_without_reading_or_writing(spark, tmp_path):
+    meta = _returns_meta(tmp_path / "never_read.csv", tmp_path / "never_written")
+    rows = pd.DataFrame([
+        ["1", "9", "2024-03-01 23:59:59", "other", "5.0", "requested", "2024-03-01 23:59:59", None],
+        ["1", "9", "2024-03-01 23:59:59", "other", "5.0", "approved", "2024-03-02 08:00:00", "call me"],
+        ["2", "9", "2024-03-02 10:00:00", "other", "5.0", "void", "2024-03-02 10:00:00", None],
+    ], columns=list(sources.RETURN_COLUMNS))
+    out = mp.run_on_rows(spark, meta, rows)
+    assert dict(out.dtypes)["return_date"] == "date"
+    got = [(r["return_id"], r["status"], r["return_date"]) for r in out.collect()]
+    assert got == [(1, "approved", dt.date(2024, 3, 1))]
+    assert not (tmp_path / "never_written").exists()
+    bad = _mutate(lambda m: m["transforms"][3].update(expr="to_dat(requested_at)"))
+    with pytest.raises(mp.MetadataError, match="unknown function `to_dat`"):
+        mp.run_on_rows(spark, bad, rows)
+    with pytest.raises(ValueError, match="rows lack the declared column"):
+        mp.run_on_rows(spark, meta, rows.drop(columns="reason"))
 
 
 def test_dedupe_keeps_the_latest_and_dynamic_overwrite_keeps_other_partitions(spark, tmp_path):

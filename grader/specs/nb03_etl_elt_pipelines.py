@@ -8,20 +8,24 @@ Two small kinds live here because only this notebook needs them (both build on `
   would not be enough.
 - ``PipelineMetadata``: a design answer that is a pipeline's metadata dict. It is first put
   through the pipeline's own validation (pure Python, no Spark), then checked against the
-  stated requirements.
+  stated requirements; the ones about what a step *does* (a filter, a dedupe, an expression's
+  type) are judged by running the steps on a few sample rows in Spark, the engine the
+  pipeline runs on, so a condition is judged by the rows it keeps, not by its text.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 from sqlglot import exp
 
 from grader.checkers import Problem, tables
+from grader.checkers import spark_sql
 from grader.checkers import sql as sqlc
-from grader.errors import LearnerError, NotAttempted
-from grader.kinds import Choice, Design, Function, Requirement, Sql, Table
+from grader.errors import KitUnavailable, LearnerError, NotAttempted
+from grader.kinds import Choice, Design, Function, Mistake, Requirement, Sql, Table
 from grader.verdict import Status
 
 
@@ -47,7 +51,16 @@ class StatementRunTwice(Sql):
     def build_expected(self):
         return sqlc.run(self._script(self.reference, 1), self._fixtures())
 
+    def mistake_table(self, mistake: Mistake):
+        return sqlc.run(self._script(mistake.sql, 1), self._fixtures())
+
     def judge(self, payload):
+        if spark_sql.dialect_of(payload) == "spark":
+            return self.verdict(Status.UNCHECKED,
+                                f"This statement is run on DuckDB: Spark's MERGE INTO needs a table format that "
+                                f"supports row-level changes (Delta Lake or Iceberg), which the kit's Spark does not "
+                                f"have. Pass the statement as plain text in DuckDB SQL; this says nothing about your "
+                                f"answer.")
         try:
             tree = sqlc.parse(payload, self.dialect)
             if not isinstance(tree, (exp.Merge, exp.Insert)):
@@ -66,6 +79,7 @@ class StatementRunTwice(Sql):
         key = list(self.key) or None
         problem = tables.compare(once, self.expected(), key=key)
         if problem:
+            problem = self.diagnose(once, problem)
             return self.verdict(Status.INCORRECT, f"After one run of your statement, {self.table_name} is not "
                                 f"right: {problem.message}", problem.details)
         problem = tables.compare(twice, self.expected(), key=key)
@@ -77,19 +91,91 @@ class StatementRunTwice(Sql):
                                             f"{len(once):,} rows in {self.table_name}.")
 
 
+@dataclass(frozen=True)
+class Behaviour:
+    """A requirement judged on what the steps do: ``test(output, types)`` gets the steps' output for the
+    sample rows (pandas) and its Spark types ({column: type}), and returns None or what is wrong."""
+    name: str
+    test: Callable[[pd.DataFrame, dict], str | None]
+
+
 @dataclass(kw_only=True)
 class PipelineMetadata(Design):
-    """A metadata dict for ``labs.pipelines.metadata_pipeline``, checked before its requirements."""
+    """A metadata dict for ``labs.pipelines.metadata_pipeline``: the pipeline's own validation first, then the
+    ``requirements`` (read from the dict) and the ``behaviours`` (the steps run on ``sample`` rows in Spark)."""
+    sample: Callable[[], pd.DataFrame]
+    behaviours: tuple[Behaviour, ...] = ()
 
-    def find_problem(self, payload):
+    def judge(self, payload):
         from labs.pipelines.metadata_pipeline import metadata_problems
 
         problems = metadata_problems(payload)
         if problems:
-            n = len(problems)
-            return Problem(f"The pipeline would refuse this metadata before reading any data "
-                           f"({n} problem{'s' if n > 1 else ''}).", problems)
-        return super().find_problem(payload)
+            return self.verdict(Status.INCORRECT, _refused(len(problems)), problems)
+        missing = [s for s in self.stages if s not in payload or payload[s] in (None, "", ...)]
+        if missing:
+            return self.verdict(Status.INCORRECT, f"Fill every stage of the design ({', '.join(self.stages)}).",
+                                [f"no choice for stage '{s}'" for s in missing])
+        unmet = [f"{r.name}: {r.why}" for r in self.requirements if not _holds(r.test, payload)]
+        try:
+            output, types = self._observe(payload)
+        except _Refused as refused:
+            return self.verdict(Status.INCORRECT, _refused(len(refused.problems)), refused.problems)
+        except LearnerError as exc:
+            return self.verdict(Status.ERROR, exc.message, exc.details)
+        except KitUnavailable as exc:
+            if not unmet:
+                return self.verdict(Status.UNCHECKED, exc.message)
+            output = None
+        total = len(self.requirements) + len(self.behaviours)
+        if output is not None:
+            unmet += [f"{b.name}: {said}" for b in self.behaviours if (said := b.test(output, types))]
+        else:
+            total = len(self.requirements)
+            unmet.append("(the requirements about what the steps do were not checked: Spark is not available here)")
+            return self.verdict(Status.INCORRECT, f"{len(unmet) - 1} of {total} requirements read from the dict "
+                                f"{'is' if len(unmet) == 2 else 'are'} not met.", unmet)
+        if unmet:
+            return self.verdict(Status.INCORRECT, f"{len(unmet)} of {total} requirements "
+                                f"{'is' if len(unmet) == 1 else 'are'} not met.", unmet)
+        return self.verdict(Status.CORRECT, f"Your metadata meets all {total} requirements; on the sample rows "
+                                            f"its steps keep the right {len(output):,} rows.")
+
+    def _observe(self, payload) -> tuple[pd.DataFrame, dict]:
+        """The steps' output for the sample rows, run on the kit's Spark (a local session or Spark Connect)."""
+        from labs.pipelines import metadata_pipeline as mp
+
+        session = spark_sql._session()  # KitUnavailable when Spark cannot start here
+        try:
+            df = mp.run_on_rows(session, payload, self.sample())
+            types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+            return df.toPandas(), types
+        except mp.MetadataError as exc:
+            raise _Refused(exc.problems) from None
+        except spark_sql._learner_errors() as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise LearnerError(f"Your steps failed on the check's sample rows in Spark: {first}") from None
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise KitUnavailable(f"The kit's Spark failed while trying your steps on sample rows ({first}); "
+                                 "this says nothing about your answer: run the check again.") from None
+
+
+class _Refused(Exception):
+    def __init__(self, problems):
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+def _refused(n: int) -> str:
+    return f"The pipeline would refuse this metadata before reading any data ({n} problem{'s' if n > 1 else ''})."
+
+
+def _holds(test, payload) -> bool:
+    try:
+        return bool(test(payload))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
 
 
 # --- 1. ETL or ELT ---------------------------------------------------------------------------
@@ -103,8 +189,8 @@ ETL_OR_ELT = Choice(
              "spare; keeping the raw data there makes each new question one more query.",
         "C": "ETL: the target is a small, busy operational database that cannot afford heavy transformations or a "
              "copy of the raw history.",
-        "D": "ELT: re-running last year's transformations with a corrected rule, without going back to the source "
-             "systems, needs the raw data already in the warehouse.",
+        "D": "ELT: the source systems keep only 30 days, so the raw history exists only in the warehouse; "
+             "re-running last year's transformations with a corrected rule needs it already in the warehouse.",
         "E": "ETL: the transformation needs Python libraries (a fraud model's score, parsing images) that the "
              "warehouse's SQL cannot run.",
         "F": "ELT: dbt lets analysts own transformations as version-controlled SQL models inside the warehouse.",
@@ -153,6 +239,35 @@ ELT_MODEL_SQL = Sql(
               "sum(i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
               "ON i.order_id = o.order_id WHERE o.status = 'completed' GROUP BY o.order_date, o.channel",
     rules=(sqlc.USES_JOIN, sqlc.NO_SELECT_STAR),
+    decimals={"revenue": 2},  # money, to the cent
+    timeout_s=30.0,  # a Spark SQL answer's first query on a cold session compiles its plan first
+    mistakes=(
+        Mistake("n_orders counts order lines: after the join an order appears once per line, so count orders "
+                "with count(DISTINCT o.order_id).",
+                sql="SELECT o.order_date, o.channel, count(*) AS n_orders, sum(i.quantity * i.unit_price) AS revenue "
+                    "FROM raw_orders o JOIN raw_order_items i ON i.order_id = o.order_id "
+                    "WHERE o.status = 'completed' GROUP BY 1, 2"),
+        Mistake("Only completed orders count: keep o.status = 'completed' (cancelled and pending orders are not "
+                "revenue).",
+                sql="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
+                    "sum(i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
+                    "ON i.order_id = o.order_id GROUP BY 1, 2"),
+        Mistake("A pending order is not completed either: keep o.status = 'completed', not everything but "
+                "cancelled.",
+                sql="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
+                    "sum(i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
+                    "ON i.order_id = o.order_id WHERE o.status <> 'cancelled' GROUP BY 1, 2"),
+        Mistake("revenue leaves out the quantity: a line of 2 items at 10.0 is worth 20.0, so sum "
+                "quantity * unit_price.",
+                sql="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
+                    "sum(i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
+                    "ON i.order_id = o.order_id WHERE o.status = 'completed' GROUP BY 1, 2"),
+        Mistake("sum(DISTINCT ...) drops order lines that happen to have the same value: two lines of 20.0 are "
+                "40.0 of revenue.",
+                sql="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
+                    "sum(DISTINCT i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
+                    "ON i.order_id = o.order_id WHERE o.status = 'completed' GROUP BY 1, 2"),
+    ),
     points=1,
     hints=("Join the items to their orders, keep completed orders, group by day and channel.",
            "After the join there is one row per order line: count(*) counts lines, not orders.",
@@ -212,6 +327,25 @@ UPSERT_SQL = StatementRunTwice(
     state_query="SELECT order_id, status, amount, updated_at FROM orders_dw",
     key=("order_id",),
     table_name="orders_dw",
+    mistakes=(
+        Mistake("a stale replay overwrote a newer version (order 2's 09:00 row undid its shipping): update only "
+                "when the batch row is newer, WHEN MATCHED AND s.updated_at > t.updated_at.",
+                sql="MERGE INTO orders_dw AS t USING (SELECT * FROM orders_batch QUALIFY row_number() OVER "
+                    "(PARTITION BY order_id ORDER BY updated_at DESC) = 1) AS s ON t.order_id = s.order_id "
+                    "WHEN MATCHED THEN UPDATE SET status = s.status, amount = s.amount, updated_at = s.updated_at "
+                    "WHEN NOT MATCHED THEN INSERT VALUES (s.order_id, s.status, s.amount, s.updated_at)"),
+        Mistake("the batch holds two versions of order 1 and the engine applied the first one it met: keep the "
+                "latest row per order_id before merging (QUALIFY row_number() OVER (PARTITION BY order_id "
+                "ORDER BY updated_at DESC) = 1).",
+                sql="MERGE INTO orders_dw t USING orders_batch s ON t.order_id = s.order_id "
+                    "WHEN MATCHED AND s.updated_at > t.updated_at THEN "
+                    "UPDATE SET status = s.status, amount = s.amount, updated_at = s.updated_at "
+                    "WHEN NOT MATCHED THEN INSERT VALUES (s.order_id, s.status, s.amount, s.updated_at)"),
+        Mistake("newer versions of known orders were never applied: DO NOTHING keeps the old row; use DO UPDATE "
+                "SET ... WHERE excluded.updated_at > orders_dw.updated_at.",
+                sql="INSERT INTO orders_dw SELECT * FROM orders_batch QUALIFY row_number() OVER "
+                    "(PARTITION BY order_id ORDER BY updated_at DESC) = 1 ON CONFLICT DO NOTHING"),
+    ),
     points=2,
     hints=("MERGE INTO orders_dw USING orders_batch ON ... WHEN MATCHED ... WHEN NOT MATCHED ...; "
            "or INSERT INTO ... ON CONFLICT (order_id) DO UPDATE.",
@@ -368,46 +502,130 @@ def _steps(meta, op) -> list[dict]:
     return [s for s in meta["transforms"] if s.get("op") == op]
 
 
+def returns_sample() -> pd.DataFrame:
+    """Rows the onboarding steps are tried on: text, as the partner's CSV holds it.
+
+    Return 1 is re-sent later with its decision; return 2 arrives newest first (a page re-sent
+    out of order), so a dedupe that keeps whichever row comes first or last gets one of them
+    wrong. Return 3 is an exact copy, 4 a test row, 2 and 5 sit one second before midnight
+    (5 at the end of a year), 3 exactly at it.
+    """
+    rows = [
+        (1, 101, "2024-03-01 09:00:00", "damaged", "20.0", "requested", "2024-03-01 09:00:00", None),
+        (1, 101, "2024-03-01 09:00:00", "damaged", "20.0", "approved", "2024-03-02 10:00:00", None),
+        (2, 102, "2024-03-01 23:59:59", "other", "35.5", "approved", "2024-03-02 08:00:00", "call c7@mail.example.com"),
+        (2, 102, "2024-03-01 23:59:59", "other", "35.5", "requested", "2024-03-01 23:59:59", "call c7@mail.example.com"),
+        (3, 103, "2024-03-02 00:00:00", "wrong_size", "12.0", "rejected", "2024-03-02 05:00:00", None),
+        (3, 103, "2024-03-02 00:00:00", "wrong_size", "12.0", "rejected", "2024-03-02 05:00:00", None),
+        (4, 104, "2024-03-02 12:00:00", "other", "1.0", "void", "2024-03-02 12:00:00", "test row, ignore"),
+        (5, 105, "2024-12-31 23:59:59", "changed_mind", "80.0", "requested", "2024-12-31 23:59:59", None),
+    ]
+    columns = ("return_id", "order_id", "requested_at", "reason", "refund_amount", "status", "updated_at", "agent_note")
+    return pd.DataFrame([[None if v is None else str(v) for v in row] for row in rows], columns=list(columns))
+
+
+SAMPLE_KEPT = {1: "approved", 2: "approved", 3: "rejected", 5: "requested"}  # return_id: its latest status
+SAMPLE_DAYS = {1: dt.date(2024, 3, 1), 2: dt.date(2024, 3, 1), 3: dt.date(2024, 3, 2), 5: dt.date(2024, 12, 31)}
+
+
+def _ids(output) -> list[int]:
+    return [int(i) for i in output["return_id"]] if "return_id" in output else []
+
+
+def _test_rows_dropped(output, types):
+    ids = _ids(output)
+    if 4 in ids:
+        return "your steps keep the sample's test row (status 'void'): the filter must remove the rows whose status is 'void'"
+    lost = sorted(set(SAMPLE_KEPT) - set(ids))
+    if lost:
+        return (f"your steps drop real returns of the sample (return_id {', '.join(map(str, lost))}, status "
+                f"{', '.join(sorted({SAMPLE_KEPT[i] for i in lost}))}): the filter must keep every status but 'void'")
+    return None
+
+
+def _one_row_per_return(output, types):
+    ids = _ids(output)
+    if len(ids) != len(set(ids)):
+        return "a return appears more than once in the output: the export re-sends rows, so dedupe with keys ['return_id']"
+    kept = dict(zip(ids, output["status"])) if "status" in output else {}
+    stale = [i for i in ids if i in SAMPLE_KEPT and i in kept and kept[i] != SAMPLE_KEPT[i]]
+    if stale:
+        return (f"on the sample your dedupe kept an older version of return {stale[0]} "
+                f"('{kept[stale[0]]}', not '{SAMPLE_KEPT[stale[0]]}'): keep the latest with order_by 'updated_at'")
+    return None
+
+
+def _return_date_is_the_day(output, types):
+    kind = types.get("return_date")
+    if kind is None:
+        return "add return_date, the day of requested_at (to_date(requested_at))"
+    if kind != "date":
+        said = {"timestamp": "a timestamp (one partition per second)", "string": "text"}.get(kind, f"a {kind}")
+        return f"return_date is {said}, not a DATE: take the day with to_date(requested_at)"
+    wrong = [(int(i), d) for i, d in zip(output["return_id"], output["return_date"])
+             if int(i) in SAMPLE_DAYS and pd.Timestamp(d).date() != SAMPLE_DAYS[int(i)]]
+    if wrong:
+        i, d = wrong[0]
+        requested = dict(zip(returns_sample()["return_id"].astype(int), returns_sample()["requested_at"]))
+        return (f"return_date is not the day of requested_at: return {i} was requested at {requested[i]}, "
+                f"and its return_date is {pd.Timestamp(d).date()}")
+    return None
+
+
+RETURN_SCHEMA_TEXT = ("return_id bigint, order_id bigint, requested_at timestamp, reason string, refund_amount "
+                      "double, status string, updated_at timestamp, agent_note string")
+
+
+def _typed(meta) -> bool:
+    from labs.pipelines.sources import RETURN_COLUMNS
+
+    schema = meta["source"]["schema"]
+    return (isinstance(schema, dict) and sorted(schema) == sorted(RETURN_COLUMNS)
+            and all(schema[c].strip().lower() == "timestamp" for c in ("requested_at", "updated_at")))
+
+
 ONBOARD_METADATA = PipelineMetadata(
     id="onboard_metadata",
     prompt="Write the metadata (a dict) that onboards returns.csv into a Parquet table partitioned by return_date: "
-           "declare the seven source columns with their types, drop the test rows (status 'void'), keep each "
-           "return_id once, drop agent_note (free text with personal data) and add return_date, the day of "
-           "requested_at.",
+           "declare the eight source columns with their types, drop the test rows (status 'void'), keep each "
+           "return_id once in its latest version (by updated_at), drop agent_note (free text with personal data) "
+           "and add return_date, the day of requested_at.",
     stages=("name", "source", "transforms", "destination"),
     requirements=(
         Requirement("csv source", lambda d: d["source"]["type"] == "csv", "the partner sends a CSV file"),
-        Requirement("typed schema", lambda d: isinstance(d["source"]["schema"], dict)
-                    and sorted(d["source"]["schema"]) == sorted(
-                        ("return_id", "order_id", "requested_at", "reason", "refund_amount", "status", "agent_note"))
-                    and d["source"]["schema"]["requested_at"].strip().lower() == "timestamp",
-                    "declare all seven columns as {column: type}, with requested_at a timestamp: CSV carries no types"),
-        Requirement("test rows dropped", lambda d: any("void" in s["condition"] for s in _steps(d, "filter")),
-                    "a filter step must remove the rows whose status is 'void'"),
-        Requirement("one row per return", lambda d: any(s.get("keys") == ["return_id"] for s in _steps(d, "dedupe")),
-                    "the export re-sends rows: a dedupe step with keys ['return_id']"),
+        Requirement("typed schema", _typed,
+                    f"declare all eight columns as {{column: type}} ({RETURN_SCHEMA_TEXT}): a CSV carries no types"),
+        Requirement("latest version kept",
+                    lambda d: any(s.get("order_by") == "updated_at" for s in _steps(d, "dedupe")),
+                    "a re-sent row can carry a newer status: a dedupe step with keys ['return_id'] and order_by "
+                    "'updated_at' keeps the latest"),
         Requirement("no personal data", lambda d: "agent_note" not in _output_columns(d),
                     "agent_note must not reach the output"),
-        Requirement("return_date", lambda d: "return_date" in _output_columns(d)
-                    and any("requested_at" in s["expr"] for s in _steps(d, "add_column") if s["name"] == "return_date"),
-                    "add return_date from requested_at (to_date(requested_at))"),
         Requirement("partitioned Parquet", lambda d: d["destination"]["type"] == "parquet"
                     and d["destination"].get("partition_by") == ["return_date"],
                     "write Parquet partitioned by return_date, so a day can be read or replaced alone"),
     ),
+    sample=returns_sample,
+    behaviours=(
+        Behaviour("test rows dropped", _test_rows_dropped),
+        Behaviour("one row per return", _one_row_per_return),
+        Behaviour("return_date", _return_date_is_the_day),
+    ),
     points=2,
     hints=("Start from the orders example in the lab: the same four keys (name, source, transforms, destination).",
-           "Ops you need: filter, dedupe, drop, add_column. Types: bigint, timestamp, string, double.",
-           "The last step's columns are the output; partition_by must name one of them."),
+           "Ops you need: filter, dedupe (keys and order_by), drop, add_column. Types: bigint, timestamp, string, "
+           "double.",
+           "The check tries your steps on sample rows: a void row, a return re-sent with its decision, a request one "
+           "second before midnight. The last step's columns are the output; partition_by must name one of them."),
     solution="returns_pipeline = {\n"
              "    'name': 'returns',\n"
              "    'source': {'type': 'csv', 'path': str(returns_csv),\n"
              "               'schema': {'return_id': 'bigint', 'order_id': 'bigint', 'requested_at': 'timestamp',\n"
              "                          'reason': 'string', 'refund_amount': 'double', 'status': 'string',\n"
-             "                          'agent_note': 'string'}},\n"
+             "                          'updated_at': 'timestamp', 'agent_note': 'string'}},\n"
              "    'transforms': [\n"
              "        {'op': 'filter', 'condition': \"status <> 'void'\"},\n"
-             "        {'op': 'dedupe', 'keys': ['return_id']},\n"
+             "        {'op': 'dedupe', 'keys': ['return_id'], 'order_by': 'updated_at'},\n"
              "        {'op': 'drop', 'columns': ['agent_note']},\n"
              "        {'op': 'add_column', 'name': 'return_date', 'expr': 'to_date(requested_at)'},\n"
              "    ],\n"
@@ -415,7 +633,11 @@ ONBOARD_METADATA = PipelineMetadata(
              "}",
     explanation="Onboarding a data set becomes a reviewable change of configuration: the engine is tested once, "
                 "and each new source only says what to read, which steps to apply and where to write. The "
-                "engine checks the whole plan (columns, expressions, partition columns) before reading a row.",
+                "engine checks the whole plan (columns, expressions, partition columns) before reading a row. "
+                "Text checks are not enough for the steps themselves: status = 'void' mentions void and keeps only "
+                "the test rows, requested_at mentions the right column and is a timestamp, and a dedupe without "
+                "order_by keeps whichever copy Spark meets first. Trying the steps on a few rows chosen for their "
+                "edges (a newer re-send, a second before midnight) shows what they do.",
     covers=("M1", "D5"),
 )
 
@@ -426,14 +648,52 @@ def _returns_clean():
     return returns_clean()
 
 
-ONBOARD_OUTPUT = Table(
+def _first_copy_kept():
+    """The onboarded table when the dedupe keeps the first copy in the file (no order_by)."""
+    from labs.pipelines.sources import returns_export
+
+    raw = returns_export()
+    out = raw[raw["status"] != "void"].drop(columns="agent_note").drop_duplicates("return_id")
+    out = out.assign(requested_at=pd.to_datetime(out["requested_at"]), updated_at=pd.to_datetime(out["updated_at"]))
+    return out.assign(return_date=out["requested_at"].dt.normalize()).reset_index(drop=True)
+
+
+@dataclass(kw_only=True)
+class _OnboardedTable(Table):
+    """The onboarded table; a learner whose returns carry an older status is told why."""
+
+    def find_problem(self, payload):
+        problem = super().find_problem(payload)
+        if problem is None or problem.message == self.mistakes[0].says or not {"return_id", "status"} <= set(payload):
+            return problem
+        from labs.pipelines.sources import returns_export
+
+        raw = returns_export()
+        versions = raw.drop_duplicates(["return_id", "status"]).groupby("return_id")["status"].nunique()
+        resent = set(versions[versions > 1].index)
+        latest = self.expected().set_index("return_id")["status"]
+        mine = payload.drop_duplicates("return_id").set_index("return_id")["status"]
+        common = mine.index.intersection(latest.index)
+        off = set(common[(mine.loc[common] != latest.loc[common]).to_numpy()])
+        if off and off <= resent:
+            return Problem(self.mistakes[0].says, [problem.message, *problem.details])
+        return problem
+
+
+ONBOARD_OUTPUT = _OnboardedTable(
     id="onboard_output",
     prompt="Run your metadata with run_pipeline, read the Parquet output back with Spark and pass that DataFrame.",
     expected_fn=_returns_clean,
     key=("return_id",),
+    mistakes=(
+        Mistake("Some returns carry an older status: the export re-sends a return with its decision and a later "
+                "updated_at, and your dedupe kept an earlier copy; add order_by 'updated_at' to keep the latest.",
+                table=_first_copy_kept),
+    ),
     points=1,
     hints=("result = run_pipeline(spark, returns_pipeline); then spark.read.parquet(<destination path>).",
-           "Extra rows: void rows or re-sent rows are still there. An extra column: agent_note."),
+           "Extra rows: void rows or re-sent rows are still there. An extra column: agent_note. A wrong status: "
+           "the dedupe kept an older copy of a re-sent return."),
     solution="onboard_result = run_pipeline(spark, returns_pipeline)\n"
              "returns_output = spark.read.parquet(returns_pipeline['destination']['path'])",
     explanation="Reading the output back checks the whole pipeline: partition columns come back from folder "
@@ -464,7 +724,58 @@ def _quarantine_expected() -> pd.DataFrame:
     return out[out["failed_rules"] != ""].reset_index(drop=True)
 
 
-QUARANTINE = Table(
+_RULE_COLUMNS = {"has_customer": "customer_id", "valid_amount": "total_amount", "known_status": "status",
+                 "known_channel": "channel", "has_date": "order_date"}
+
+
+@dataclass(kw_only=True)
+class _QuarantineTable(Table):
+    """The quarantine table; the usual mistakes (a forgiving rule, a bound off by one, the NULL leak, an
+    incomplete failed_rules) get a sentence of their own on top of the row diff."""
+
+    def find_problem(self, payload):
+        problem = super().find_problem(payload)
+        if problem is None or "row_id" not in payload:
+            return problem
+        said = self._diagnosis(payload)
+        return Problem(said, [problem.message, *problem.details]) if said else problem
+
+    def _diagnosis(self, payload) -> str | None:
+        from labs.pipelines.sources import dirty_orders
+
+        batch = dirty_orders().set_index("row_id")
+        expected = self.expected().set_index("row_id")["failed_rules"]
+        ids = set(pd.to_numeric(payload["row_id"], errors="coerce").dropna().astype(int))
+        missing, extra = sorted(set(expected.index) - ids), sorted(ids - set(expected.index))
+        broke = [(r, rule) for r in missing for rule in expected[r].split(",")]
+        if any(pd.isna(batch.loc[r, _RULE_COLUMNS[rule]]) for r, rule in broke):
+            return ("Rows with a NULL in a rule's column are missing: a comparison with NULL is neither true nor "
+                    "false, so a split by WHERE NOT (rule) loses them; count a rule that is not TRUE as broken "
+                    "(the gate does, with coalesce(rule, false)).")
+        text = {"completed", "shipped", "returned", "cancelled", "pending", "web", "mobile", "store"}
+        if any(rule in ("known_status", "known_channel") and str(batch.loc[r, _RULE_COLUMNS[rule]]).strip().lower() in text
+               for r, rule in broke):
+            return ("' web' and 'Completed' are defects to report, not to forgive: the rule says exactly, so no "
+                    "trim() or lower() in it.")
+        amounts = {batch.loc[r, "total_amount"] for r, rule in broke if rule == "valid_amount"}
+        if amounts & {0.0, 5000.0} or (amounts and max(amounts) > 5000):
+            return "Check the amount's bounds: above 0 is > 0 and below 5,000 is < 5000; 0 and 5,000 both break the rule."
+        customers = {batch.loc[r, "customer_id"] for r, rule in broke if rule == "has_customer"}
+        customers |= {batch.loc[r, "customer_id"] for r in extra if r in batch.index}
+        if customers & {0, 1, 2000, 2001}:
+            return "1 to 2,000 includes both ends: customer_id BETWEEN 1 AND 2000."
+        if missing or extra or "failed_rules" not in payload:
+            return None
+        yours = payload.assign(row_id=payload["row_id"].astype(int)).set_index("row_id")["failed_rules"]
+        wrong = [r for r in expected.index if yours.get(r) != expected[r]]
+        if wrong and all(set(str(yours[r]).split(",")) == set(expected[r].split(",")) for r in wrong):
+            return f"List the broken rules in the order given: {', '.join(QUARANTINE_RULE_ORDER)}."
+        if wrong and all(set(str(yours[r]).split(",")) < set(expected[r].split(",")) for r in wrong):
+            return "failed_rules must list every rule a row broke, comma-separated, not only some of them."
+        return None
+
+
+QUARANTINE = _QuarantineTable(
     id="quarantine",
     prompt="Quarantine the rows of dirty_orders() that break a rule, with their columns plus failed_rules (the "
            "rules broken, comma-separated, in this order): has_customer (customer_id present, 1 to 2,000), "
