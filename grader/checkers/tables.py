@@ -220,9 +220,9 @@ class Prepared:
         return self._sorted
 
 
-def _show_rows(frame: pd.DataFrame, limit: int = SAMPLE_ROWS) -> list[str]:
+def _show_rows(frame: pd.DataFrame, limit: int = SAMPLE_ROWS, decimals=6) -> list[str]:
     rows = frame.head(limit).to_dict("records")  # to_dict gives plain Python values
-    return [", ".join(f"{k}={_fmt(v)}" for k, v in row.items()) for row in rows]
+    return [", ".join(f"{k}={_fmt(v, decimals_for(decimals, k))}" for k, v in row.items()) for row in rows]
 
 
 def _plain(value):
@@ -230,10 +230,19 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _fmt(value) -> str:
+def _fmt(value, decimals: int = 6) -> str:
+    """A value as a diagnosis shows it: floats at the decimals they are compared at, so two
+    values that differ in the last kept digit never read alike.
+
+        >>> _fmt(342676.87, 2), _fmt(342676.86, 2), _fmt(20.0), _fmt(0.1 + 0.2)
+        ('342676.87', '342676.86', '20', '0.3')
+    """
     value = _plain(value)
     if isinstance(value, float):
-        return f"{value:.6g}"
+        if value != value or abs(value) >= 1e15:
+            return f"{value:.6g}"
+        text = f"{value:.{max(decimals, 0)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return repr(value)
@@ -371,10 +380,10 @@ def _compare_as_multiset(actual: Prepared, expected: Prepared) -> Problem | None
     parts, details = [], []
     if len(missing_pos):
         parts.append(f"{_plural(len(missing_pos), 'row')} {'is' if len(missing_pos) == 1 else 'are'} missing")
-        details += [f"missing: {r}" for r in _show_rows(expected.frame.iloc[sorted(missing_pos)])]
+        details += [f"missing: {r}" for r in _show_rows(expected.frame.iloc[sorted(missing_pos)], decimals=expected.decimals)]
     if len(extra_pos):
         parts.append(f"{_plural(len(extra_pos), 'row')} should not be there")
-        details += [f"unexpected: {r}" for r in _show_rows(actual.frame.iloc[sorted(extra_pos)])]
+        details += [f"unexpected: {r}" for r in _show_rows(actual.frame.iloc[sorted(extra_pos)], decimals=expected.decimals)]
     sentence = "; ".join(parts)
     return Problem(_count_sentence(actual, expected) + sentence[0].upper() + sentence[1:] + ".", details)
 
@@ -393,7 +402,8 @@ def _compare_in_order(actual: Prepared, expected: Prepared) -> Problem | None:
     first = int(np.argmax(differs))
     return Problem(
         f"Row {first} differs (and {_plural(int(differs.sum()), 'row')} in all).",
-        [f"yours:    {_show_rows(actual.frame.iloc[[first]])[0]}", f"expected: {_show_rows(expected.frame.iloc[[first]])[0]}"],
+        [f"yours:    {_show_rows(actual.frame.iloc[[first]], decimals=expected.decimals)[0]}",
+         f"expected: {_show_rows(expected.frame.iloc[[first]], decimals=expected.decimals)[0]}"],
     )
 
 
@@ -430,8 +440,9 @@ def _compare_by_key(actual: Prepared, expected: Prepared, key) -> Problem | None
             first = bad.iloc[0]
             a_row = actual.frame.iloc[int(first["__pos_a"])]
             e_row = expected.frame.iloc[int(first["__pos_e"])]
-            where = ", ".join(f"{k}={_fmt(_plain(e_row[k]))}" for k in key)
-            details.append(f"e.g. {where}: {col} is {_fmt(_plain(a_row[col]))}, expected {_fmt(_plain(e_row[col]))}")
+            where = ", ".join(f"{k}={_fmt(e_row[k], expected.decimals_of(k))}" for k in key)
+            d = expected.decimals_of(col)
+            details.append(f"e.g. {where}: {col} is {_fmt(a_row[col], d)}, expected {_fmt(e_row[col], d)}")
     if not parts:
         return None
     sentence = "; ".join(parts)
