@@ -6,8 +6,9 @@ Streams the scripted feed of ``labs.streaming.feed`` (231 events in 5 files) thr
 stateless foreachBatch sink, a watermarked windowed count with de-duplication (append) and
 the same count in complete mode; prints, per query, the median time of a micro-batch with
 data and the state rows at the end, then the mean and p99 latency the latency model gives
-for that per-batch time at several trigger intervals. Prints figures; asserts nothing
-(timings on shared machines are noisy).
+for that per-batch time at several trigger intervals, and what the sink exercise's crash
+harness costs (one replay per crash point). Prints figures; asserts nothing (timings on
+shared machines are noisy).
 """
 from __future__ import annotations
 
@@ -61,11 +62,17 @@ def main() -> None:
              for t in (0.5, 1, 2, 5, 10, 30) if t >= per_batch]
     print(pd.DataFrame(model).to_string(index=False))
 
+    clicks = feed.batches()[:-1]
     for write in (sink.naive_append, sink.idempotent_write):
         t0 = time.perf_counter()
         for _ in range(5):
-            sink.replay_with_crash(write, feed.batches()[:-1], crash_batch=1)
+            sink.replay_with_crash(write, clicks, crash_batch=1)
         print(f"{write.__name__}: {(time.perf_counter() - t0) / 5 * 1000:.0f} ms per replayed feed (DuckDB, no Spark)")
+    ids = set(feed.real_events()["event_id"])
+    t0 = time.perf_counter()
+    points = sink.crash_points(sink.idempotent_write, clicks, 1, ids)
+    print(f"the idempotent_sink check's harness: {len(points)} replays (one per crash point) in "
+          f"{(time.perf_counter() - t0) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from labs.streaming import feed as feeds
-from labs.streaming import latency, log, queries, sink, txn
+from labs.streaming import latency, log, outbox, queries, sink, txn
 from labs.streaming.watermark import duration, simulate, sweep
 
 
@@ -248,6 +248,17 @@ def test_zombie_is_fenced_and_read_committed_sees_each_record_once():
     assert seen["read_uncommitted"]["from open transactions"] == 3
     assert "audit-1" in txn.read(out, "read_uncommitted")  # held back from read_committed by the open transaction
     assert out.group_offsets == {"enricher-input": 5}  # the aborted transaction's offsets never applied
+
+
+def test_outbox_announces_every_payment_that_the_dual_write_loses():
+    dual = outbox.dual_write(10, crash_at=4)
+    assert dual["orders paid"] == 10 and dual["paid, never announced"] == 1
+    boxed = outbox.with_outbox(10, crash_at=4, relay_crash_at=7)
+    assert boxed["paid, never announced"] == 0 and boxed["announced twice"] == 1 and boxed["distinct events"] == 10
+    with pytest.raises(ValueError, match="n_orders must be an integer >= 1"):
+        outbox.dual_write(0)
+    with pytest.raises(ValueError, match="a crash point must be None or between 1 and n_orders=3"):
+        outbox.with_outbox(3, relay_crash_at=9)
 
 
 def test_transactions_reject_misuse():
