@@ -252,8 +252,8 @@ def test_disturbed_sees_changed_and_moved_rows(lake):
     who = erasure.identifiers(lake, 4)
     before = erasure.snapshot(lake, who)
     lake.execute("UPDATE raw_orders SET customer_id = 1 WHERE customer_id = 4")
-    lake.execute("UPDATE curated_orders SET total_amount = 0 WHERE order_id = (SELECT min(order_id) FROM curated_orders "
-                 "WHERE customer_id <> 4)")
+    lake.execute("UPDATE curated_orders SET total_amount = 0 "
+                 "WHERE order_id = (SELECT min(order_id) FROM curated_orders WHERE customer_id <> 4)")
     assert erasure.disturbed(lake, who, before) == {"lost": {"curated_orders": 1},
                                                     "moved": {"raw_orders": {"rows": 12, "to": [1]}}}
 

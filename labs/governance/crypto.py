@@ -125,9 +125,6 @@ class EnvelopeStore:
                 "data_bytes_rewritten": 0,
                 "data_bytes_stored": sum(len(s.ciphertext) for s in rewrapped.values())}
 
-    def stored_bytes(self) -> int:
-        return sum(len(s.ciphertext) + len(s.wrapped_key) + len(s.nonce) for s in self.partitions.values())
-
 
 def reencrypt_cost(store: EnvelopeStore) -> int:
     """Bytes a rotation would rewrite WITHOUT envelopes: every partition's ciphertext."""

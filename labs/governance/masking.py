@@ -368,6 +368,6 @@ def dp_errors(true_count: int, epsilons=(0.1, 0.5, 1.0, 2.0), draws: int = 10_00
     for eps in epsilons:
         noisy = np.array([laplace_count(true_count, eps, rng) for _ in range(draws)])
         err = np.abs(noisy - true_count)
-        rows.append({"epsilon": eps, "mean_abs_error": float(err.mean()), "p95_abs_error": float(np.quantile(err, 0.95)),
-                     "within_1": float((err <= 1).mean())})
+        rows.append({"epsilon": eps, "mean_abs_error": float(err.mean()),
+                     "p95_abs_error": float(np.quantile(err, 0.95)), "within_1": float((err <= 1).mean())})
     return pd.DataFrame(rows)
