@@ -94,3 +94,32 @@ def test_pipeline_controls_takes_a_list_only_where_it_may():
     assert v.message.startswith("Choose one option for each stage except erasure")
     v = incorrect("pipeline_controls", {**right, "erasure": ["delete_raw_only", "crypto_shred_subject_keys"]})
     assert "1 of 7 requirements is not met" in v.message and "leaves the derived ones" in v.details[0]
+
+
+# --- what the notebook claims ---------------------------------------------------------------------
+
+def test_the_notebook_claims_what_the_specs_cover():
+    import re
+
+    import nbformat
+
+    from labs import paths
+
+    nb = nbformat.read(paths.root() / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    assert set(nb.metadata["kit"]["covers"]) == set(spec.COVERS)
+    questions = next(c.source for c in nb.cells if c.source.startswith("## Interview questions"))
+    rows = {line.split("|")[1].strip(" *"): line.split("|")[3] for line in questions.splitlines()[4:]
+            if line.startswith("|")}
+    assert set(rows) == set(spec.COVERS)
+    for qid, where in rows.items():  # each row names exactly the exercises whose covers hold the id
+        named = set(re.findall(r"`(\w+)`", where)) & set(EX)
+        assert named == {e.id for e in EX.values() if qid in e.covers}, qid
+
+
+def test_known_mistakes_are_wrong_and_get_their_sentence():
+    for ex_id in ("support_view", "clean_lineage"):
+        exercise = EX[ex_id]
+        assert exercise.mistakes
+        for mistake in exercise.mistakes:
+            assert verdict(ex_id, mistake.sql).status is Status.INCORRECT, mistake.says
+            assert mistake.says in verdict(ex_id, mistake.sql).message
