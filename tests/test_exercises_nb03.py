@@ -334,3 +334,23 @@ def test_tool_choice(ex):
     assert "not in the catalogue" in incorrect(ex["tool_choice"], dict(BEST, aws_serverless="Lambda"))
     assert "no choice for stage 'gcp_existing_airflow'" in incorrect(
         ex["tool_choice"], {k: v for k, v in BEST.items() if k != "gcp_existing_airflow"})
+
+
+# --- the solution text shown to learners is itself a right answer ------------------------------------
+@pytest.mark.parametrize("exercise_id", ["etl_or_elt", "elt_model_sql", "upsert_sql", "next_increment",
+                                         "backfill_plan", "onboard_metadata", "tool_choice"])
+def test_the_shown_solution_passes_its_own_check(ex, exercise_id, tmp_path):
+    e = ex[exercise_id]
+    if e.kind == "sql":
+        answer = e.solution
+    elif e.kind == "function":
+        names = {}
+        exec(e.solution, names)
+        answer = names[exercise_id]
+    elif exercise_id == "onboard_metadata":
+        names = {"returns_csv": tmp_path / "returns.csv", "work": tmp_path}
+        exec(e.solution, names)
+        answer = names["returns_pipeline"]
+    else:
+        answer = eval(e.solution)
+    assert evaluate(e, answer).correct, exercise_id

@@ -356,8 +356,9 @@ UPSERT_SQL = StatementRunTwice(
     explanation="An upsert is idempotent when applying the same batch again leaves the table as it was: "
                 "matching on the key (not appending) gives that. Two more conditions make it correct in "
                 "real pipelines: compare versions so that a late or replayed old row cannot regress newer "
-                "state, and reduce the batch to one row per key first, because the engine otherwise applies "
-                "whichever duplicate it meets first (DuckDB does so silently).",
+                "state, and reduce the batch to one row per key first. DuckDB silently applies whichever "
+                "duplicate it meets first; PostgreSQL, BigQuery, Delta Lake and Snowflake stop with an error "
+                "instead (a failed job rather than wrong data), so the fix is the same everywhere.",
     covers=("Q3.3", "A2", "Q3.4"),
 )
 
@@ -487,7 +488,7 @@ BACKFILL_PLAN = Function(
                 "in parallel. A day that reads yesterday's output (running totals, snapshots built on the "
                 "previous one, SCD merges) invalidates every later day when it changes, so the plan covers the "
                 "whole tail, run in order: Airflow calls this depends_on_past.",
-    covers=("Q3.4", "D6"),
+    covers=("Q3.4", "Q3.2"),
 )
 
 
@@ -814,8 +815,8 @@ SCENARIOS = {
                        "one job, no dependencies, one engineer: a scheduler platform adds servers, upgrades and "
                        "a learning curve for nothing; cron plus an alert on failure is enough"),
     "platform_200_dags": (("Airflow", "Dagster"),
-                          "cross-team dependencies, backfills by date, SLAs and alerting at this scale need a "
-                          "real orchestrator you can run on your own Kubernetes"),
+                          "cross-team dependencies, backfills by date and alerts on missed deadlines at this scale "
+                          "need a real orchestrator you can run on your own Kubernetes (Airflow or Dagster)"),
     "assets_and_lineage": (("Dagster",),
                            "declared data assets with lineage, freshness checks and rematerialising one table and "
                            "its downstream are Dagster's model"),
@@ -842,9 +843,13 @@ TOOL_CHOICE = Design(
              " 'assets_and_lineage': 'Dagster', 'aws_serverless': 'AWS Glue + Step Functions',\n"
              " 'azure_many_sources': 'Azure Data Factory', 'gcp_existing_airflow': 'Cloud Composer'}",
     explanation="Choose by the work's shape (dependencies, backfills, events), the team (who runs and debugs it), "
-                "and the platform already in place. Luigi still runs small Python batch chains but has no "
-                "scheduler of its own and little momentum; it is rarely the answer for new work.",
-    covers=("Q3.2", "D6"),
+                "and the platform already in place. For the 200-pipeline platform Airflow and Dagster are both "
+                "right: Airflow is the common choice with the largest ecosystem, Dagster fits teams that think in "
+                "tables (assets) rather than tasks. Either way, deadline alerting is yours to set up: Airflow 3.0 "
+                "removed SLAs, and its Deadline Alerts (3.1) are still experimental. Luigi still runs small Python "
+                "batch chains but has no scheduler of its own and little momentum; it is rarely the answer for new "
+                "work.",
+    covers=("Q3.2",),
 )
 
 
