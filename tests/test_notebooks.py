@@ -114,3 +114,61 @@ def test_notebook_opens_unmodified_and_without_dead_widgets(path):
     dead = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
             for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
     assert not dead, f"cells {dead} keep widget outputs without their state"
+
+
+# -- the README's notebook table says what each notebook teaches ------------------------------
+ID = r"(?:Q\d+\.\d+|A\d+|D\d+|E1|M1|R1|S1|N1)"
+
+
+def _curriculum() -> list[str]:
+    """Every id of the material, in its order (Q1.1 ... Q12.2, A1 ..., D1 ..., E1, M1, R1, S1, N1)."""
+    import json
+
+    return [item["id"] for item in json.loads((ROOT / "grader" / "bank" / "curriculum.json").read_text())["items"]]
+
+
+def _expand(text: str) -> set[str]:
+    """Question ids in text, ranges such as Q3.1–Q3.4, D1–D11 or Q1.1–Q12.2 spelled out."""
+    order = _curriculum()
+    ids = set(re.findall(ID, text))
+    for first, last in re.findall(rf"({ID})\s*[–-]\s*({ID})", text):
+        if first in order and last in order and first[0] == last[0]:
+            ids |= set(order[order.index(first):order.index(last) + 1])
+    return ids
+
+
+def _readme_rows() -> dict[str, str]:
+    rows = {}
+    for line in (ROOT / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and re.fullmatch(r"`\d\d-[a-z0-9-]+`", cells[0]):
+            rows[cells[0].strip("`")] = cells[2]
+    return rows
+
+
+def _section(nb, title: str) -> str:
+    text, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("## "):
+                inside = line[3:].strip().startswith(title)
+            elif inside:
+                text.append(line)
+    return "\n".join(text)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_readme_ids_match_what_the_notebook_says_it_teaches(path):
+    nb = nbformat.read(path, as_version=4)
+    claimed = set(nb.metadata["kit"]["covers"])
+    row = _readme_rows()[path.stem]
+    readme = _expand(row)
+    if "all Q and A" in row:
+        readme |= {i for i in claimed if re.fullmatch(r"Q\d+\.\d+|A\d+", i)}
+    assert readme == claimed, f"README row {sorted(readme)} vs notebook {sorted(claimed)}"
+    taught_here = _expand(_section(nb, "Interview questions"))
+    assert claimed <= taught_here, f"claimed but not in 'Interview questions': {sorted(claimed - taught_here)}"
+    spec = {c for ex in grader.start(path.stem).exercises.values() for c in ex.covers}
+    assert spec <= claimed, f"exercises cover ids the notebook does not claim: {sorted(spec - claimed)}"
