@@ -6,9 +6,11 @@
    batch to a table of 1 million rows, at several batch sizes.
 3. The metadata pipeline's cost of logging: one run that counts rows after each step against
    the plain write it ends with.
+4. The price of publishing atomically: a plain overwrite of a partitioned Parquet table against
+   write-audit-publish (a new version folder, an audit that reads it back, a pointer swap).
 
     python benchmarks/bench_03_pipelines.py            # everything
-    python benchmarks/bench_03_pipelines.py upserts    # one part: etl_elt, upserts, metadata
+    python benchmarks/bench_03_pipelines.py upserts    # one part: etl_elt, upserts, metadata, publish
 """
 from __future__ import annotations
 
@@ -19,21 +21,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time  # a sibling file: scripts here run by path
 
 from labs import engines
 from labs.data import ensure
 from labs.pipelines import etl_vs_elt, incremental
 from labs.pipelines import metadata_pipeline as mp
+from labs.pipelines.publish import AuditFailed, VersionedTable
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    """The fastest of ``repeat`` runs, in seconds (the least disturbed by other work on the machine)."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def seconds(fn, repeat: int = 3) -> float:
+    return median_time(fn, repeat=repeat)[0]
 
 
 def bench_etl_elt(scales=(0.25, 1.0, 4.0)) -> pd.DataFrame:
@@ -42,8 +40,8 @@ def bench_etl_elt(scales=(0.25, 1.0, 4.0)) -> pd.DataFrame:
     for scale in scales:
         data = ensure("ecommerce", scale=scale, progress=False)
         etl_vs_elt.run_etl(spark, engines.duckdb(), data)  # warm-up: JVM code paths, file listing caches
-        etl = best_of(lambda: etl_vs_elt.run_etl(spark, engines.duckdb(), data))
-        elt = best_of(lambda: etl_vs_elt.run_elt(engines.duckdb(), data))
+        etl = seconds(lambda: etl_vs_elt.run_etl(spark, engines.duckdb(), data))
+        elt = seconds(lambda: etl_vs_elt.run_elt(engines.duckdb(), data))
         lines = len(pd.read_parquet(data["order_items"], columns=["order_id"]))
         rows.append({"scale": scale, "order lines": lines, "ETL Spark s": round(etl, 3),
                      "ELT DuckDB s": round(elt, 3), "ETL/ELT": round(etl / elt, 1)})
@@ -78,7 +76,7 @@ def bench_upserts(table_rows: int = 1_000_000, batch_sizes=(1_000, 10_000, 100_0
                 started = time.perf_counter()
                 incremental.upsert(con, "orders", batch, strategy=strategy)
                 return time.perf_counter() - started
-            row[f"{strategy} ms"] = round(1000 * min(run() for _ in range(3)), 1)
+            row[f"{strategy} ms"] = round(1000 * sorted(run() for _ in range(3))[1], 1)  # the median of 3
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -95,8 +93,8 @@ def bench_metadata_logging() -> pd.DataFrame:
         "destination": {"type": "parquet", "path": str(out / "pipeline")},
     }
     mp.run_pipeline(spark, meta)  # warm-up
-    with_counts = best_of(lambda: mp.run_pipeline(spark, meta))
-    plain = best_of(lambda: (spark.read.parquet(str(data["clickstream"])).filter("event_type IS NOT NULL")
+    with_counts = seconds(lambda: mp.run_pipeline(spark, meta))
+    plain = seconds(lambda: (spark.read.parquet(str(data["clickstream"])).filter("event_type IS NOT NULL")
                              .dropDuplicates(["event_id"]).write.mode("overwrite").parquet(str(out / "plain"))))
     return pd.DataFrame([{"rows": spark.read.parquet(str(data["clickstream"])).count(),
                           "pipeline with step counts s": round(with_counts, 2),
@@ -107,7 +105,33 @@ def _columns(spark, path) -> list[str]:
     return spark.read.parquet(str(path)).columns
 
 
-PARTS = {"etl_elt": bench_etl_elt, "upserts": bench_upserts, "metadata": bench_metadata_logging}
+def bench_publish(scales=(1.0, 4.0)) -> pd.DataFrame:
+    spark = engines.spark()
+    rows = []
+    for scale in scales:
+        data = ensure("ecommerce", scale=scale, progress=False)
+        orders = spark.read.parquet(str(data["orders"])).selectExpr("*", "date_format(order_date, 'yyyy-MM') AS month")
+        n = orders.count()
+        out = Path(tempfile.mkdtemp(prefix="bench03-publish-"))
+        table = VersionedTable(out / "versioned")
+
+        def audit(folder):
+            if spark.read.parquet(str(folder)).count() != n:
+                raise AuditFailed("rows lost")
+
+        plain = seconds(lambda: orders.write.mode("overwrite").partitionBy("month").parquet(str(out / "plain")))
+        versioned = seconds(lambda: (table.publish(lambda f: orders.write.partitionBy("month").parquet(str(f))),
+                                     table.vacuum(keep=2)))
+        audited = seconds(lambda: (table.publish(lambda f: orders.write.partitionBy("month").parquet(str(f)), audit),
+                                   table.vacuum(keep=2)))
+        rows.append({"scale": scale, "rows": n, "plain overwrite s": round(plain, 2),
+                     "pointer swap / plain": round(versioned / plain, 2),
+                     "with audit / plain": round(audited / plain, 2)})
+    return pd.DataFrame(rows)
+
+
+PARTS = {"etl_elt": bench_etl_elt, "upserts": bench_upserts, "metadata": bench_metadata_logging,
+         "publish": bench_publish}
 
 
 def main(argv: list[str]) -> None:

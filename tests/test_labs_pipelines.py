@@ -154,6 +154,15 @@ def test_look_back_plus_upsert_matches_the_source(strategy):
     assert report.identical and report.missed == 0 and report.duplicates == 0
 
 
+def test_a_look_back_as_long_as_the_longest_delay_misses_no_version():
+    delay = (VERSIONS["visible_at"] - VERSIONS["updated_at"]).max()
+    safe = incremental.simulate(VERSIONS, lookback=delay.ceil("1min"))
+    assert safe.missed == safe.missed_versions == 0
+    for lookback in ("0min", "30min"):
+        report = incremental.simulate(VERSIONS, lookback=lookback)
+        assert report.missed_versions >= report.missed > 0, "a missed final state is a missed version too"
+
+
 def test_append_is_not_idempotent():
     report = incremental.simulate(VERSIONS, lookback="2h", strategy="append")
     assert report.duplicates > 0 and report.target_rows > report.source_rows
@@ -471,3 +480,105 @@ def test_dedupe_keeps_the_latest_and_dynamic_overwrite_keeps_other_partitions(sp
     mp.run_pipeline(spark, meta)
     rows = {(r["id"], r["v"], r["day"]) for r in spark.read.parquet(str(tmp_path / "o")).collect()}
     assert rows == {(1, "fixed", "d1"), (2, "only", "d2")}
+
+
+# --- atomic publishing ----------------------------------------------------------------------------
+def _write_rows(n):
+    def write(folder):
+        folder.mkdir()
+        pd.DataFrame({"x": range(n)}).to_parquet(folder / "part-0.parquet")
+    return write
+
+
+def test_a_failed_write_or_audit_leaves_readers_on_the_last_good_version(tmp_path):
+    from labs.pipelines.publish import AuditFailed, VersionedTable
+
+    table = VersionedTable(tmp_path / "t")
+    first = table.publish(_write_rows(10))
+    assert table.current() == first and len(pd.read_parquet(first)) == 10
+
+    def dies_halfway(folder):
+        _write_rows(3)(folder)
+        raise RuntimeError("executor lost")
+
+    with pytest.raises(RuntimeError):
+        table.publish(dies_halfway)
+
+    def too_few(folder):
+        if len(pd.read_parquet(folder)) < 5:
+            raise AuditFailed("fewer than 5 rows")
+
+    with pytest.raises(AuditFailed):
+        table.publish(_write_rows(2), audit=too_few)
+    assert table.current() == first and table.versions() == [first.name], "unpublished folders are removed"
+    second = table.publish(_write_rows(20), audit=too_few)
+    assert table.current() == second and len(pd.read_parquet(table.current())) == 20
+    table.publish(_write_rows(30))
+    assert table.vacuum(keep=2) == [first.name] and len(table.versions()) == 2
+    with pytest.raises(ValueError, match="keep must be at least 1"):
+        table.vacuum(keep=0)
+
+
+def test_a_failed_spark_overwrite_leaves_no_table_but_a_pointer_swap_does(spark, tmp_path):
+    """The lab's claim, on the kit's Spark: plain overwrite deletes first, then writes."""
+    from labs.pipelines.publish import VersionedTable
+
+    good = spark.range(100).selectExpr("id", "id % 4 AS part")
+    bad = spark.range(100).selectExpr("id", "id % 4 AS part",
+                                      "CAST(CASE WHEN id = 99 THEN 'x' ELSE '1' END AS INT) AS v")
+    plain = tmp_path / "plain"
+    good.write.partitionBy("part").parquet(str(plain))
+    with mp._quiet_spark_error_logs(), pytest.raises(Exception):
+        bad.write.mode("overwrite").partitionBy("part").parquet(str(plain))
+    assert not list(plain.glob("part=*")), "the old partitions are gone"
+    table = VersionedTable(tmp_path / "versioned")
+    table.publish(lambda folder: good.write.partitionBy("part").parquet(str(folder)))
+    with mp._quiet_spark_error_logs(), pytest.raises(Exception):
+        table.publish(lambda folder: bad.write.partitionBy("part").parquet(str(folder)))
+    assert spark.read.parquet(str(table.current())).count() == 100
+
+
+# --- change data capture --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def logged():
+    from labs.pipelines import cdc
+
+    src = cdc.LoggedSource()
+    src.random_changes(200, seed=5)
+    rows, lsn = src.snapshot()
+    src.random_changes(80, seed=6)
+    return src, rows, lsn
+
+
+def test_the_log_holds_every_change_with_deletes_as_keys_only(logged):
+    src, rows, lsn = logged
+    log = src.changes_after(0)
+    assert list(log["lsn"]) == list(range(1, len(log) + 1)) and src.position() == len(log) == 280
+    deletes = log[log["op"] == "d"]
+    assert len(deletes) > 0 and deletes["status"].isna().all() and deletes["amount"].isna().all()
+    assert set(rows.columns) == {"order_id", "status", "amount"}
+
+
+def test_the_stream_must_start_at_the_snapshots_position(logged):
+    from labs.pipelines import cdc
+
+    src, rows, lsn = logged
+    right = cdc.handoff(src, rows, lsn, start_after=lsn)
+    assert right.identical and right.replayed == right.lost == 0 and right.applied == 80
+    early = cdc.handoff(src, rows, lsn, start_after=lsn - 30)
+    assert early.identical and early.replayed == 30, "an upsert copy absorbs a replay; the changes came twice"
+    late = cdc.handoff(src, rows, lsn, start_after=lsn + 20)
+    assert late.lost == 20 and not late.identical
+    assert not cdc.handoff(src, rows, lsn, start_after=lsn, tombstones=False).identical
+    assert cdc.handoff(src, rows, lsn, start_after=lsn, tombstones=False).deleted_alive > 0
+    with pytest.raises(ValueError, match="order must be one of"):
+        cdc.handoff(src, rows, lsn, start_after=lsn, order="by_key")
+
+
+def test_rows_that_differ_counts_missing_extra_and_changed_rows():
+    from labs.pipelines.cdc import rows_that_differ
+
+    a = pd.DataFrame({"order_id": [1, 2, 3], "status": ["paid", "placed", None], "amount": [1.0, 2.0, 3.0]})
+    b = pd.DataFrame({"order_id": [1, 2, 4], "status": ["paid", "paid", None], "amount": [1.0, 2.0, 4.0]})
+    assert rows_that_differ(a, a) == 0
+    assert rows_that_differ(a, b) == 3  # 2 changed, 3 only in a, 4 only in b

@@ -22,6 +22,12 @@ Three things make that correct rather than merely fast:
     >>> simulate(order_versions(n_orders=80, seed=3), lookback="1h").missed
     0
 
+A look-back at least as long as the longest commit delay is guaranteed to catch every late
+row: when a row becomes visible, the mark (taken from rows committed earlier) is still below
+the row's commit time, so ``mark - lookback`` is below its ``updated_at``. A shorter one catches a late row only when no run fell inside its delay, which is
+luck; ``missed_versions`` counts the versions lost that way even when a newer version
+later hides the loss in the final table.
+
 Upsert strategies (``STRATEGIES``) all keep the latest version of each key and never
 let an older version overwrite a newer one, except ``append``, which is here to show
 why a plain INSERT is not idempotent.
@@ -213,6 +219,7 @@ class SimulationReport:
     target_rows: int
     missed: int        # source rows whose latest version is not in the target
     duplicates: int    # target rows beyond one per key
+    missed_versions: int  # versions that were the current row at some run but were never loaded
     source_hash: str
     target_hash: str
 
@@ -236,9 +243,13 @@ def simulate(versions: pd.DataFrame, lookback="0min", strategy: str = "merge", e
     t = versions["updated_at"].min().floor(step) + step
     runs = pulled = 0
     stop = source.last_visible + step * final_runs
+    seen, loaded = set(), set()  # (order_id, updated_at): current at some run, and pulled by some run
     while True:
         source.advance(t)
+        seen |= _versions_of(source.snapshot())
+        before = loader.mark()
         pulled += loader.run().pulled
+        loaded |= _versions_of(source.changed_since(None if before is None else before - loader.lookback))
         runs += 1
         if t > stop:
             break
@@ -251,4 +262,8 @@ def simulate(versions: pd.DataFrame, lookback="0min", strategy: str = "merge", e
     target = con.sql(f"SELECT * FROM {loader.table}").df()
     duplicates = len(target) - target["order_id"].nunique()
     return SimulationReport(pd.Timedelta(lookback), strategy, runs, pulled, len(truth), len(target),
-                            missed, duplicates, content_hash(truth), content_hash(target))
+                            missed, duplicates, len(seen - loaded), content_hash(truth), content_hash(target))
+
+
+def _versions_of(rows: pd.DataFrame) -> set:
+    return set(zip(rows["order_id"], rows["updated_at"]))

@@ -386,6 +386,11 @@ def _quiet_spark_error_logs():
             lg.setLevel(level)
 
 
+def quiet_spark_errors():
+    """A context in which PySpark does not log the errors a caller catches on purpose (see below)."""
+    return _quiet_spark_error_logs()
+
+
 def _spark_errors():
     from pyspark.errors import PySparkException
 
