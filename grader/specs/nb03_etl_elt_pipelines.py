@@ -42,6 +42,7 @@ class StatementRunTwice(Sql):
     state_query: str = ""
     key: tuple[str, ...] = ()
     table_name: str = "the table"
+    duplicate_key_hint: str = ""  # said after the engine's error when the statement writes a key twice
 
     def _script(self, statement: str, times: int) -> str:
         statement = statement.strip().rstrip(";").strip()
@@ -75,7 +76,8 @@ class StatementRunTwice(Sql):
         except NotAttempted:
             return self.verdict(Status.NOT_ATTEMPTED, "Write your statement, then run this check again.")
         except LearnerError as exc:
-            return self.verdict(Status.ERROR, exc.message, exc.details)
+            hint = f" {self.duplicate_key_hint}" if self.duplicate_key_hint and "duplicate key" in exc.message.lower() else ""
+            return self.verdict(Status.ERROR, exc.message + hint, exc.details)
         key = list(self.key) or None
         problem = tables.compare(once, self.expected(), key=key)
         if problem:
@@ -214,17 +216,17 @@ ETL_OR_ELT = Choice(
 # --- 2. An ELT model in SQL --------------------------------------------------------------------
 def raw_fixtures() -> dict:
     orders = pd.DataFrame({
-        "order_id": [1, 2, 3, 4, 5, 6],
+        "order_id": [1, 2, 3, 4, 5, 6, 7],
         "order_date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-01", "2024-03-02", "2024-03-02",
-                                      "2024-03-02"]).date,
-        "status": ["completed", "completed", "cancelled", "completed", "completed", "pending"],
-        "channel": ["web", "web", "web", "mobile", "web", "mobile"],
+                                      "2024-03-02", "2024-03-01"]).date,
+        "status": ["completed", "completed", "cancelled", "completed", "completed", "pending", "shipped"],
+        "channel": ["web", "web", "web", "mobile", "web", "mobile", "web"],
     })
     items = pd.DataFrame({
-        "order_id": [1, 1, 2, 3, 4, 4, 4, 5, 6],
-        "line_no": [1, 2, 1, 1, 1, 2, 3, 1, 1],
-        "quantity": [2, 1, 1, 5, 1, 1, 2, 3, 1],
-        "unit_price": [10.0, 5.5, 20.0, 9.99, 3.25, 7.0, 1.5, 4.0, 100.0],
+        "order_id": [1, 1, 2, 3, 4, 4, 4, 5, 6, 7],
+        "line_no": [1, 2, 1, 1, 1, 2, 3, 1, 1, 1],
+        "quantity": [2, 1, 1, 5, 1, 1, 2, 3, 1, 2],
+        "unit_price": [10.0, 5.5, 20.0, 9.99, 3.25, 7.0, 1.5, 4.0, 100.0, 12.5],
     })
     return {"raw_orders": orders, "raw_order_items": items}
 
@@ -247,8 +249,12 @@ ELT_MODEL_SQL = Sql(
                 sql="SELECT o.order_date, o.channel, count(*) AS n_orders, sum(i.quantity * i.unit_price) AS revenue "
                     "FROM raw_orders o JOIN raw_order_items i ON i.order_id = o.order_id "
                     "WHERE o.status = 'completed' GROUP BY 1, 2"),
-        Mistake("Only completed orders count: keep o.status = 'completed' (cancelled and pending orders are not "
-                "revenue).",
+        Mistake("A shipped order is not completed yet: keep o.status = 'completed' only.",
+                sql="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
+                    "sum(i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
+                    "ON i.order_id = o.order_id WHERE o.status IN ('completed', 'shipped') GROUP BY 1, 2"),
+        Mistake("Only completed orders count: keep o.status = 'completed' (cancelled, pending and shipped orders are "
+                "not revenue here).",
                 sql="SELECT o.order_date, o.channel, count(DISTINCT o.order_id) AS n_orders, "
                     "sum(i.quantity * i.unit_price) AS revenue FROM raw_orders o JOIN raw_order_items i "
                     "ON i.order_id = o.order_id GROUP BY 1, 2"),
@@ -293,14 +299,16 @@ def upsert_fixtures() -> dict:
         "updated_at": ts(["2024-03-01 10:00", "2024-03-01 12:00", "2024-03-01 09:00", "2024-03-01 08:00"]),
     })
     batch = pd.DataFrame({  # the order of rows matters: DuckDB applies the first match of a key
-        "order_id": [2, 1, 5, 1, 3],
-        "status": ["placed", "shipped", "placed", "completed", "placed"],
-        "amount": [25.0, 40.0, 80.0, 40.0, 15.0],
+        "order_id": [2, 1, 5, 6, 1, 3, 6],
+        "status": ["placed", "shipped", "placed", "paid", "completed", "placed", "placed"],
+        "amount": [25.0, 40.0, 80.0, 30.0, 40.0, 15.0, 30.0],
         "updated_at": ts(["2024-03-01 09:00",    # a stale replay of order 2: must not win
                           "2024-03-01 13:00",    # order 1, an older version...
                           "2024-03-01 14:00",    # a new order
-                          "2024-03-01 16:00",    # ...and its latest version, later in the batch
-                          "2024-03-01 09:00"]),  # exactly what the target has already
+                          "2024-03-01 15:00",    # a new order with two versions, the newer first...
+                          "2024-03-01 16:00",    # ...order 1's latest version, later in the batch
+                          "2024-03-01 09:00",    # exactly what the target has already
+                          "2024-03-01 14:30"]),  # ...and order 6's older version: sorting cannot stand in for a dedupe
     })
     return {"orders_dw": target, "orders_batch": batch}
 
@@ -327,6 +335,10 @@ UPSERT_SQL = StatementRunTwice(
     state_query="SELECT order_id, status, amount, updated_at FROM orders_dw",
     key=("order_id",),
     table_name="orders_dw",
+    duplicate_key_hint="The primary key refused a second row for one order_id. Either the statement inserts orders "
+                       "orders_dw already has (update them instead), or the batch still holds two versions of one "
+                       "order (orders 1 and 6 have two each): keep only the latest row per order_id before merging; "
+                       "sorting the batch does not do that.",
     mistakes=(
         Mistake("a stale replay overwrote a newer version (order 2's 09:00 row undid its shipping): update only "
                 "when the batch row is newer, WHEN MATCHED AND s.updated_at > t.updated_at.",
@@ -334,10 +346,10 @@ UPSERT_SQL = StatementRunTwice(
                     "(PARTITION BY order_id ORDER BY updated_at DESC) = 1) AS s ON t.order_id = s.order_id "
                     "WHEN MATCHED THEN UPDATE SET status = s.status, amount = s.amount, updated_at = s.updated_at "
                     "WHEN NOT MATCHED THEN INSERT VALUES (s.order_id, s.status, s.amount, s.updated_at)"),
-        Mistake("the batch holds two versions of order 1 and the engine applied the first one it met: keep the "
-                "latest row per order_id before merging (QUALIFY row_number() OVER (PARTITION BY order_id "
-                "ORDER BY updated_at DESC) = 1).",
-                sql="MERGE INTO orders_dw t USING orders_batch s ON t.order_id = s.order_id "
+        Mistake("your dedupe kept the oldest version of each order: row_number() over an ascending order numbers "
+                "the first version 1; order by updated_at DESC to keep the latest.",
+                sql="MERGE INTO orders_dw AS t USING (SELECT * FROM orders_batch QUALIFY row_number() OVER "
+                    "(PARTITION BY order_id ORDER BY updated_at) = 1) AS s ON t.order_id = s.order_id "
                     "WHEN MATCHED AND s.updated_at > t.updated_at THEN "
                     "UPDATE SET status = s.status, amount = s.amount, updated_at = s.updated_at "
                     "WHEN NOT MATCHED THEN INSERT VALUES (s.order_id, s.status, s.amount, s.updated_at)"),
@@ -350,8 +362,8 @@ UPSERT_SQL = StatementRunTwice(
     hints=("MERGE INTO orders_dw USING orders_batch ON ... WHEN MATCHED ... WHEN NOT MATCHED ...; "
            "or INSERT INTO ... ON CONFLICT (order_id) DO UPDATE.",
            "A replayed old row must not overwrite a newer one: update only when the batch row is newer.",
-           "The batch holds two versions of order 1, the older one first. Keep only the latest row per "
-           "order_id before merging (QUALIFY row_number() OVER (...) = 1)."),
+           "The batch holds two versions of orders 1 and 6. Keep only the latest row per order_id before "
+           "merging (QUALIFY row_number() OVER (...) = 1)."),
     solution=UPSERT_REFERENCE,
     explanation="An upsert is idempotent when applying the same batch again leaves the table as it was: "
                 "matching on the key (not appending) gives that. Two more conditions make it correct in "
