@@ -297,7 +297,7 @@ def stream_into(spark, feed, folder: Path, checkpoint: Path, foreach_batch, batc
     from pyspark.errors import StreamingQueryException
 
     from labs.streaming.feed import drop_batch
-    from labs.streaming.queries import source
+    from labs.streaming.queries import catch_up, source
 
     def begin():
         return (source(spark, folder).writeStream.foreachBatch(foreach_batch)
@@ -307,13 +307,13 @@ def stream_into(spark, feed, folder: Path, checkpoint: Path, foreach_batch, batc
     for k in (range(feed.n_batches) if batches is None else batches):
         drop_batch(feed, k, folder)
         try:
-            query.processAllAvailable()
+            catch_up(query)
         except StreamingQueryException as exc:
             if "InjectedCrash" not in str(exc):
                 raise
             restarts.append(f"file {k}: the query died ({_crash_line(str(exc))}); restarted from the checkpoint")
             query = begin()  # same checkpoint: the uncommitted batch runs again, same id, same rows
-            query.processAllAvailable()
+            catch_up(query)
     query.stop()
     return restarts
 
