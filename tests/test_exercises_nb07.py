@@ -227,3 +227,20 @@ def test_trigger_latency(ex):
     assert v.status is Status.INCORRECT and "above the accepted range" in v.message
     v = evaluate(e, 2.0)  # processing time only
     assert v.status is Status.INCORRECT and "below the accepted range" in v.message
+
+
+def test_question_table_names_the_exercises_that_cover_each_id(ex):
+    """The notebook's Interview questions table, its metadata and the specs' covers say the same."""
+    import re
+
+    import nbformat
+
+    from labs import paths
+
+    nb = nbformat.read(paths.root() / "solutions" / "07-streaming.ipynb", as_version=4)
+    table = next(c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Interview questions"))
+    rows = {m.group(1): set(re.findall(r"`([a-z_]+)`", m.group(2)))
+            for m in re.finditer(r"^\| \*\*([A-Z]\d+(?:\.\d+)?)\*\* \|[^|]*\|([^|]*)\|$", table, re.M)}
+    assert set(rows) == set(nb.metadata["kit"]["covers"])
+    for qid, named in rows.items():
+        assert named == {e.id for e in ex.values() if qid in e.covers}, qid
