@@ -409,6 +409,7 @@ NEXT_INCREMENT = Function(
         ([[1, 100], [2, 105]], 110, 10),
         ([[1, 100]], 100, 0),
         ([[7, 20], [7, 30], [8, 25]], 15, 0),
+        ([[3, 0], [4, 10]], 0, 0),  # a mark of 0 is a mark: only rows after it
         ([], 50, 5),
         ([], None, 0),
     ),
@@ -478,6 +479,7 @@ BACKFILL_PLAN = Function(
         ("2024-01-01", "2024-01-03", [], False),
         ("2024-01-01", "2024-01-05", ["2024-01-05", "2023-12-31", "2024-01-01", "2024-01-01"], False),
         ("2024-02-27", "2024-03-02", ["2024-02-27", "2024-03-01"], False),
+        ("2023-12-30", "2024-01-02", ["2023-12-30"], False),
         ("2024-06-30", "2024-06-30", [], True),
     ),
     generate=_backfill_case,
@@ -521,7 +523,7 @@ def returns_sample() -> pd.DataFrame:
     Return 1 is re-sent later with its decision; return 2 arrives newest first (a page re-sent
     out of order), so a dedupe that keeps whichever row comes first or last gets one of them
     wrong. Return 3 is an exact copy, 4 a test row, 2 and 5 sit one second before midnight
-    (5 at the end of a year), 3 exactly at it.
+    (5 at the end of a year), 3 exactly at it; 5 and 6 are two returns of one order.
     """
     rows = [
         (1, 101, "2024-03-01 09:00:00", "damaged", "20.0", "requested", "2024-03-01 09:00:00", None),
@@ -532,13 +534,15 @@ def returns_sample() -> pd.DataFrame:
         (3, 103, "2024-03-02 00:00:00", "wrong_size", "12.0", "rejected", "2024-03-02 05:00:00", None),
         (4, 104, "2024-03-02 12:00:00", "other", "1.0", "void", "2024-03-02 12:00:00", "test row, ignore"),
         (5, 105, "2024-12-31 23:59:59", "changed_mind", "80.0", "requested", "2024-12-31 23:59:59", None),
+        (6, 105, "2025-01-01 00:00:01", "damaged", "15.0", "approved", "2025-01-01 08:00:00", None),
     ]
     columns = ("return_id", "order_id", "requested_at", "reason", "refund_amount", "status", "updated_at", "agent_note")
     return pd.DataFrame([[None if v is None else str(v) for v in row] for row in rows], columns=list(columns))
 
 
-SAMPLE_KEPT = {1: "approved", 2: "approved", 3: "rejected", 5: "requested"}  # return_id: its latest status
-SAMPLE_DAYS = {1: dt.date(2024, 3, 1), 2: dt.date(2024, 3, 1), 3: dt.date(2024, 3, 2), 5: dt.date(2024, 12, 31)}
+SAMPLE_KEPT = {1: "approved", 2: "approved", 3: "rejected", 5: "requested", 6: "approved"}  # id: latest status
+SAMPLE_DAYS = {1: dt.date(2024, 3, 1), 2: dt.date(2024, 3, 1), 3: dt.date(2024, 3, 2), 5: dt.date(2024, 12, 31),
+               6: dt.date(2025, 1, 1)}
 
 
 def _ids(output) -> list[int]:
@@ -552,7 +556,8 @@ def _test_rows_dropped(output, types):
     lost = sorted(set(SAMPLE_KEPT) - set(ids))
     if lost:
         return (f"your steps drop real returns of the sample (return_id {', '.join(map(str, lost))}, status "
-                f"{', '.join(sorted({SAMPLE_KEPT[i] for i in lost}))}): the filter must keep every status but 'void'")
+                f"{', '.join(sorted({SAMPLE_KEPT[i] for i in lost}))}): only the void rows may go (and a dedupe "
+                "must be keyed on return_id: one order can have several returns)")
     return None
 
 
@@ -589,6 +594,13 @@ RETURN_SCHEMA_TEXT = ("return_id bigint, order_id bigint, requested_at timestamp
                       "double, status string, updated_at timestamp, agent_note string")
 
 
+def _keeps_all_but_the_note(meta) -> bool:
+    from labs.pipelines.sources import RETURN_COLUMNS
+
+    out = _output_columns(meta)
+    return "agent_note" not in out and all(c in out for c in RETURN_COLUMNS if c != "agent_note")
+
+
 def _typed(meta) -> bool:
     from labs.pipelines.sources import RETURN_COLUMNS
 
@@ -609,11 +621,12 @@ ONBOARD_METADATA = PipelineMetadata(
         Requirement("typed schema", _typed,
                     f"declare all eight columns as {{column: type}} ({RETURN_SCHEMA_TEXT}): a CSV carries no types"),
         Requirement("latest version kept",
-                    lambda d: any(s.get("order_by") == "updated_at" for s in _steps(d, "dedupe")),
+                    lambda d: any(s.get("order_by") == "updated_at" and "return_id" in s.get("keys", [])
+                                  for s in _steps(d, "dedupe")),
                     "a re-sent row can carry a newer status: a dedupe step with keys ['return_id'] and order_by "
                     "'updated_at' keeps the latest"),
-        Requirement("no personal data", lambda d: "agent_note" not in _output_columns(d),
-                    "agent_note must not reach the output"),
+        Requirement("no personal data", _keeps_all_but_the_note,
+                    "agent_note must not reach the output, and every other source column must"),
         Requirement("partitioned Parquet", lambda d: d["destination"]["type"] == "parquet"
                     and d["destination"].get("partition_by") == ["return_date"],
                     "write Parquet partitioned by return_date, so a day can be read or replaced alone"),
@@ -781,6 +794,8 @@ class _QuarantineTable(Table):
             return None
         yours = payload.assign(row_id=payload["row_id"].astype(int)).set_index("row_id")["failed_rules"]
         wrong = [r for r in expected.index if yours.get(r) != expected[r]]
+        if wrong and all(str(yours[r]).replace(" ", "") == expected[r] for r in wrong):
+            return "Separate the rule names with a comma and no space: 'valid_amount,has_date'."
         if wrong and all(set(str(yours[r]).split(",")) == set(expected[r].split(",")) for r in wrong):
             return f"List the broken rules in the order given: {', '.join(QUARANTINE_RULE_ORDER)}."
         if wrong and all(set(str(yours[r]).split(",")) < set(expected[r].split(",")) for r in wrong):
