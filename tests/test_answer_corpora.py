@@ -6,7 +6,6 @@ import pytest
 
 import answer_corpus as corpora
 from grader.notebook import load_exercises
-from grader.verdict import Status
 from labs import paths
 
 ENTRIES = corpora.all_entries()

@@ -51,13 +51,17 @@ def results(tmp_path):
     ]
 
 
+IDS = list(load_exercises("00-start-here"))  # each worth 1 point
+
+
 def test_csv_has_a_row_per_learner_and_a_column_per_exercise(results):
     rows = list(csv.reader(io.StringIO(gradebook.to_csv(results))))
-    assert rows[0] == ["learner", "notebook", "orders_per_status", "monthly_revenue_sql", "size_bucket",
-                       "engine_choice", "total", "max", "status", "reason", "file"]
-    assert rows[1] == ["alice", "00-start-here", "0", "0", "0", "0", "0", "4", "finished", "", "class/alice.ipynb"]
-    assert rows[2][:9] == ["bob", "00-start-here", "0", "0", "1", "1", "2", "4", "kernel died"]
-    assert rows[2][9].startswith("The kernel died in cell 30")
+    assert rows[0] == ["learner", "notebook", *IDS, "total", "max", "status", "reason", "file"]
+    n = str(len(IDS))
+    assert rows[1] == ["alice", "00-start-here", *["0"] * len(IDS), "0", n, "finished", "", "class/alice.ipynb"]
+    bob = ["1" if i in ("size_bucket", "engine_choice") else "0" for i in IDS]
+    assert rows[2][:len(IDS) + 5] == ["bob", "00-start-here", *bob, "2", n, "kernel died"]
+    assert rows[2][len(IDS) + 5].startswith("The kernel died in cell 30")
 
 
 def test_junit_has_one_case_per_learner_and_exercise(results):
@@ -66,7 +70,8 @@ def test_junit_has_one_case_per_learner_and_exercise(results):
     cases = suite.findall("testcase")
     assert len(cases) == 2 * len(load_exercises("00-start-here")) == int(suite.get("tests"))
     failed = [c for c in cases if c.find("failure") is not None]
-    assert int(suite.get("failures")) == len(failed) == 6  # alice 3 incorrect + 1 not attempted; bob 2 not attempted
+    # alice: 3 incorrect and the rest not attempted; bob: all but his 2 right answers not attempted
+    assert int(suite.get("failures")) == len(failed) == len(IDS) + len(IDS) - 2
     bob_sql = next(c for c in cases if c.get("classname") == "bob" and c.get("name") == "monthly_revenue_sql")
     assert "The kernel died" in bob_sql.find("failure").get("message")
     passed = [c for c in cases if not list(c.iter("failure")) + list(c.iter("error"))]
@@ -97,10 +102,11 @@ def test_learner_json_holds_points_statuses_and_messages_only(results, tmp_path)
     gradebook.write_learners(tmp_path / "learners", results)
     data = json.loads((tmp_path / "learners" / "alice.json").read_text())
     [sub] = data["submissions"]
-    assert sub["points"] == 0 and sub["max_points"] == 4 and sub["status"] == "finished"
+    assert sub["points"] == 0 and sub["max_points"] == len(IDS) and sub["status"] == "finished"
     first = sub["exercises"][0]
     assert set(first) == {"exercise", "points", "max_points", "status", "message", "duration_s"}
-    assert [e["status"] for e in sub["exercises"]] == ["not attempted", "incorrect", "incorrect", "incorrect"]
+    answered = {"monthly_revenue_sql", "size_bucket", "engine_choice"}
+    assert [e["status"] for e in sub["exercises"]] == ["incorrect" if i in answered else "not attempted" for i in IDS]
     text = (tmp_path / "learners" / "alice.json").read_text()
     for hidden in hidden_texts():
         assert hidden not in text, hidden

@@ -86,8 +86,9 @@ def test_a_notebook_past_its_time_is_stopped_and_nothing_it_started_survives(tmp
                               "cells after it did not run.")
     daemon = int((scratch / "work" / "daemon.pid").read_text())
     assert not psutil.pid_exists(daemon) or psutil.Process(daemon).status() == psutil.STATUS_ZOMBIE
-    assert points(scratch, outcome) == {"orders_per_status": 0, "monthly_revenue_sql": 0, "size_bucket": 0,
-                                        "engine_choice": 1}  # the answer checked before the hang counts
+    earned = points(scratch, outcome)
+    assert earned.pop("engine_choice") == 1  # the answer checked before the hang counts
+    assert set(earned.values()) == {0}
 
 
 def test_a_memory_bomb_is_stopped_at_the_limit(tmp_path):
