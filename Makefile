@@ -18,8 +18,10 @@ lab: setup
 	.venv/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
+# two workers: notebook replays wait on kernels and JVMs, so two overlap well even on 2 cores;
+# loadgroup keeps each group of tests that share a server (the browser tests) on one worker
 test: setup-test
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n 2 --dist loadgroup
 
 release: setup
 	.venv/bin/python -m grader release

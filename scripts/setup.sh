@@ -38,7 +38,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 test_stamp=.venv/.kit-test-installed
 if [ "$for_tests" = 1 ] && { [ ! -f "$test_stamp" ] || [ pyproject.toml -nt "$test_stamp" ]; }; then
-  say "Installing what the kit's tests need (playwright)"
+  say "Installing what the kit's tests need (playwright, pytest-xdist)"
   .venv/bin/python -m pip install --quiet -e ".[test]"
   touch "$test_stamp"
 fi

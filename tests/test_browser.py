@@ -24,6 +24,8 @@ import pytest
 
 from labs import paths
 
+pytestmark = pytest.mark.xdist_group("browser")  # one JupyterLab (and one Spark Connect) for all of them
+
 ROOT = paths.root()
 ARTIFACTS = ROOT / ".kit" / "test-artifacts" / "browser"
 TOKEN = "kit-browser-test"
