@@ -143,13 +143,26 @@ class Notebook:
 
 
 def evaluate(ex: Exercise, answer) -> Verdict:
-    """Prepare and judge in one process: what a check cell does for a learner."""
+    """Prepare and judge in one process: what a check cell does for a learner.
+
+    What fails while reading the answer is the learner's (their object, their code); what
+    fails while judging a prepared answer is the kit's, and says so instead of blaming them.
+    """
     try:
-        return ex.judge(ex.prepare(answer))
+        payload = ex.prepare(answer)
     except NotAttempted:
         return ex.verdict(Status.NOT_ATTEMPTED, "Write your answer in the cell above, run it, then run this check again.")
     except LearnerError as exc:
         return ex.verdict(Status.ERROR, exc.message, exc.details)
+    except Exception as exc:  # anything else in the learner's objects is still theirs
+        return ex.verdict(Status.ERROR, f"Your answer could not be read ({describe(exc)}).")
+    try:
+        return ex.judge(payload)
+    except LearnerError as exc:
+        return ex.verdict(Status.ERROR, exc.message, exc.details)
+    except Exception as exc:
+        return ex.verdict(Status.UNCHECKED, f"The check itself failed ({describe(exc)}); this says nothing about "
+                                            "your answer. Run it again, and report it if it keeps failing.")
 
 
 def judge_exported(ex: Exercise, folder: Path) -> Verdict:

@@ -4,6 +4,15 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session_state(tmp_path_factory):
+    """Module and session fixtures run before the per-test folder exists: give them one per
+    worker, so two workers never share (and wipe) one checkpoint folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KIT_STATE_DIR", str(tmp_path_factory.mktemp("kit-session-state")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path_factory.mktemp("kit-state")))

@@ -189,3 +189,18 @@ def test_decimals_can_be_set_per_column():
     ans = exp.assign(revenue=100.004, share=0.1235)
     assert compare(ans, exp, decimals={"revenue": 2, "share": 4}) is None
     assert compare(ans, exp, decimals={"revenue": 2}) is not None  # share at the default 6
+
+
+def test_the_same_wrong_rows_in_another_order_get_the_same_message():
+    expected = pd.DataFrame({"status": ["cancelled", "completed", "new"], "n": [800, 1900, 5]})
+    wrong = pd.DataFrame({"status": ["cancelled", "completed", "new"], "n": [832, 1934, 5]})
+    shuffled = wrong.iloc[[1, 2, 0]]
+    first, second = compare(wrong, expected), compare(shuffled, expected)
+    assert first.details == second.details
+    assert first.details[0].startswith("missing: status='cancelled'")
+
+
+def test_rows_mixing_kinds_in_one_column_are_still_shown_in_one_order():
+    expected = pd.DataFrame({"v": ["a", "b"]})
+    mixed = pd.DataFrame({"v": [2, "z", None]}, dtype=object)
+    assert compare(mixed, expected).details == compare(mixed.iloc[[2, 0, 1]], expected).details

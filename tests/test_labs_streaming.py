@@ -6,6 +6,9 @@ from labs.streaming import feed as feeds
 from labs.streaming import latency, log, outbox, queries, sink, txn
 from labs.streaming.watermark import duration, simulate, sweep
 
+# one worker runs the module: its Spark replay (a module fixture) is then run once, not once per worker
+pytestmark = pytest.mark.xdist_group("streaming")
+
 
 @pytest.fixture(scope="module")
 def feed():

@@ -44,6 +44,26 @@ def test_trying_an_answer_neither_records_nor_raises(nb, monkeypatch):
     assert nb.progress().set_index("exercise").loc["engine_choice", "status"] == "not attempted"
 
 
+def test_a_check_that_breaks_is_the_kits_fault_and_an_answer_that_breaks_is_the_learners():
+    from grader.kinds import Choice
+
+    class Broken(Choice):
+        def find_problem(self, payload):
+            raise RuntimeError("a bug in the check")
+
+    broken = Broken(id="b", options={"A": "a", "B": "b"}, correct=("A",))
+    verdict = grader.notebook.evaluate(broken, "A")
+    assert verdict.status is Status.UNCHECKED and not verdict.passed
+    assert "says nothing about your answer" in verdict.message and "RuntimeError" in verdict.message
+
+    class Unreadable:
+        def __iter__(self):
+            raise ValueError("cannot iterate")
+
+    verdict = grader.notebook.evaluate(Choice(id="c", options={"A": "a"}, correct=("A",)), Unreadable())
+    assert verdict.status is Status.ERROR and verdict.message.startswith("Your answer could not be read")
+
+
 def test_hints_are_levelled(nb):
     assert nb.hint("monthly_revenue_sql").startswith("Hint 1:")
     assert "hint 2 of 3" in nb.hint("monthly_revenue_sql", 2)

@@ -221,8 +221,17 @@ class Prepared:
 
 
 def _show_rows(frame: pd.DataFrame, limit: int = SAMPLE_ROWS, decimals=6) -> list[str]:
-    rows = frame.head(limit).to_dict("records")  # to_dict gives plain Python values
+    """Rows in value order, so the same answer gets the same message whatever order an engine
+    returned them in (a GROUP BY without ORDER BY comes back in any order)."""
+    rows = _in_value_order(frame).head(limit).to_dict("records")  # to_dict gives plain Python values
     return [", ".join(f"{k}={_fmt(v, decimals_for(decimals, k))}" for k, v in row.items()) for row in rows]
+
+
+def _in_value_order(frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        return frame.sort_values(list(frame.columns), na_position="last", kind="mergesort")
+    except (TypeError, ValueError):  # a column mixing kinds (1 and 'a') has no order: sort by its text
+        return frame.iloc[sorted(range(len(frame)), key=lambda i: [repr(v) for v in frame.iloc[i]])]
 
 
 def _plain(value):
