@@ -25,6 +25,7 @@ import pandas as pd
 from labs.data import ensure
 from labs.engines import duckdb
 from labs.modeling import star, tenancy, timing, wide_vs_long
+from labs.timing import best_of
 
 
 def bench_star(copies: list[int], repeat: int) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def bench_star(copies: list[int], repeat: int) -> pd.DataFrame:
         counts = star.build_star(con)
         build_s = time.perf_counter() - started
         times = timing.time_queries(con, star.QUERIES, repeat=repeat, progress=False).set_index("query")["ms"]
-        wide_rebuild_s = timing.best_of(lambda: star.build_wide(con), repeat=1, warmup=0)
+        wide_rebuild_s = best_of(lambda: star.build_wide(con), repeat=1, warmup=0)
         star_bytes = sum(star.parquet_bytes(con, t, star.TABLE_KEYS[t]) for t in star.STAR_TABLES)
         wide_bytes = star.parquet_bytes(con, "sales_wide", star.TABLE_KEYS["sales_wide"])
         rows.append({
@@ -67,7 +68,7 @@ def bench_features(densities, n_entities: int, n_features: int, repeat: int) -> 
             for pattern, by_layout in queries.items():
                 sql = by_layout[layout]
                 row[f"{pattern} ms"] = round(
-                    timing.best_of(lambda: con.execute(sql).fetchall(), repeat=repeat) * 1000, 2)
+                    best_of(lambda: con.execute(sql).fetchall(), repeat=repeat) * 1000, 2)
             rows.append(row)
         con.close()
     return pd.DataFrame(rows)

@@ -21,17 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import median_time  # a sibling file: scripts here run by path
 
 from labs import engines
 from labs.data import ensure
 from labs.pipelines import etl_vs_elt, incremental
 from labs.pipelines import metadata_pipeline as mp
 from labs.pipelines.publish import AuditFailed, VersionedTable
+from labs.timing import median_seconds
 
-
-def seconds(fn, repeat: int = 3) -> float:
-    return median_time(fn, repeat=repeat)[0]
+REPEAT = 3  # runs per figure, the median kept: Spark jobs take seconds each
 
 
 def bench_etl_elt(scales=(0.25, 1.0, 4.0)) -> pd.DataFrame:
@@ -40,8 +38,8 @@ def bench_etl_elt(scales=(0.25, 1.0, 4.0)) -> pd.DataFrame:
     for scale in scales:
         data = ensure("ecommerce", scale=scale, progress=False)
         etl_vs_elt.run_etl(spark, engines.duckdb(), data)  # warm-up: JVM code paths, file listing caches
-        etl = seconds(lambda: etl_vs_elt.run_etl(spark, engines.duckdb(), data))
-        elt = seconds(lambda: etl_vs_elt.run_elt(engines.duckdb(), data))
+        etl = median_seconds(lambda: etl_vs_elt.run_etl(spark, engines.duckdb(), data), REPEAT)
+        elt = median_seconds(lambda: etl_vs_elt.run_elt(engines.duckdb(), data), REPEAT)
         lines = len(pd.read_parquet(data["order_items"], columns=["order_id"]))
         rows.append({"scale": scale, "order lines": lines, "ETL Spark s": round(etl, 3),
                      "ELT DuckDB s": round(elt, 3), "ETL/ELT": round(etl / elt, 1)})
@@ -93,9 +91,10 @@ def bench_metadata_logging() -> pd.DataFrame:
         "destination": {"type": "parquet", "path": str(out / "pipeline")},
     }
     mp.run_pipeline(spark, meta)  # warm-up
-    with_counts = seconds(lambda: mp.run_pipeline(spark, meta))
-    plain = seconds(lambda: (spark.read.parquet(str(data["clickstream"])).filter("event_type IS NOT NULL")
-                             .dropDuplicates(["event_id"]).write.mode("overwrite").parquet(str(out / "plain"))))
+    with_counts = median_seconds(lambda: mp.run_pipeline(spark, meta), REPEAT)
+    plain = median_seconds(lambda: (spark.read.parquet(str(data["clickstream"])).filter("event_type IS NOT NULL")
+                                    .dropDuplicates(["event_id"]).write.mode("overwrite").parquet(str(out / "plain"))),
+                           REPEAT)
     return pd.DataFrame([{"rows": spark.read.parquet(str(data["clickstream"])).count(),
                           "pipeline with step counts s": round(with_counts, 2),
                           "plain write s": round(plain, 2), "overhead": f"{with_counts / plain - 1:.0%}"}])
@@ -119,11 +118,12 @@ def bench_publish(scales=(1.0, 4.0)) -> pd.DataFrame:
             if spark.read.parquet(str(folder)).count() != n:
                 raise AuditFailed("rows lost")
 
-        plain = seconds(lambda: orders.write.mode("overwrite").partitionBy("month").parquet(str(out / "plain")))
-        versioned = seconds(lambda: (table.publish(lambda f: orders.write.partitionBy("month").parquet(str(f))),
-                                     table.vacuum(keep=2)))
-        audited = seconds(lambda: (table.publish(lambda f: orders.write.partitionBy("month").parquet(str(f)), audit),
-                                   table.vacuum(keep=2)))
+        plain = median_seconds(lambda: orders.write.mode("overwrite").partitionBy("month").parquet(str(out / "plain")),
+                               REPEAT)
+        versioned = median_seconds(lambda: (table.publish(lambda f: orders.write.partitionBy("month").parquet(str(f))),
+                                            table.vacuum(keep=2)), REPEAT)
+        audited = median_seconds(lambda: (table.publish(lambda f: orders.write.partitionBy("month").parquet(str(f)), audit),
+                                          table.vacuum(keep=2)), REPEAT)
         rows.append({"scale": scale, "rows": n, "plain overwrite s": round(plain, 2),
                      "pointer swap / plain": round(versioned / plain, 2),
                      "with audit / plain": round(audited / plain, 2)})

@@ -23,16 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from _timing import median_time  # a sibling file: scripts here run by path
+from labs.timing import median_seconds
 
 WEEK = "txn_date BETWEEN DATE '2024-03-01' AND DATE '2024-03-07'"
 WEEK_TS = "ts >= TIMESTAMPTZ '2024-03-01 00:00:00+00' AND ts < TIMESTAMPTZ '2024-03-08 00:00:00+00'"
 WEEK_TS_SPARK = "ts >= '2024-03-01' AND ts < '2024-03-08'"
-
-
-def timed(fn, repeat: int = 5) -> float:
-    """Median seconds of ``repeat`` calls, after one warm-up call."""
-    return median_time(fn, repeat, warmup=1)[0]
 
 
 def moved_keys() -> None:
@@ -64,7 +59,7 @@ def moved_keys() -> None:
     sample, nodes = keys[:2_000], [f"n{i}" for i in range(16)]
     placements = {name: make(nodes) for name, make in schemes.items()}
     placements["slots"] = slots.SlotMap(nodes)
-    cost = {name: timed(lambda p=p: [p.node_for(k) for k in sample], repeat=3) for name, p in placements.items()}
+    cost = {name: median_seconds(lambda p=p: [p.node_for(k) for k in sample], 3, warmup=1) for name, p in placements.items()}
     base = cost["mod-N"]
     print("   lookup cost on 16 nodes, relative to mod-N: "
           + ", ".join(f"{name} {seconds / base:.1f}x" for name, seconds in cost.items()))
@@ -96,7 +91,7 @@ def pruning_costs(rows: int, folder: Path, spark_too: bool) -> None:
         entry = {"layout": name, "files": 1 if name == "one file" else len(pruning.parquet_files(path))}
         for label, where in (("week, partition filter", week), ("week, filter on ts", WEEK_TS), ("full scan", "true")):
             sql = f"SELECT count(*), sum(amount) FROM {view} WHERE {where}"
-            entry[f"{label} ms"] = 1000 * timed(lambda: con.execute(sql).fetchall())
+            entry[f"{label} ms"] = 1000 * median_seconds(lambda: con.execute(sql).fetchall(), 5, warmup=1)
         table.append(entry)
     frame = pd.DataFrame(table).set_index("layout")
     frame["ts / partition filter"] = frame["week, filter on ts ms"] / frame["week, partition filter ms"]
@@ -112,7 +107,7 @@ def pruning_costs(rows: int, folder: Path, spark_too: bool) -> None:
         spark_rows = {}
         for label, where in (("partition filter", WEEK), ("filter on ts", WEEK_TS_SPARK), ("full scan", "true")):
             sql = f"SELECT count(*), sum(amount) FROM bench_by_day WHERE {where}"
-            spark_rows[label] = 1000 * timed(lambda: session.sql(sql).collect(), repeat=3)
+            spark_rows[label] = 1000 * median_seconds(lambda: session.sql(sql).collect(), 3, warmup=1)
         print("Spark, by day, median of 3 runs (ms): "
               + ", ".join(f"{k} {v:,.0f}" for k, v in spark_rows.items())
               + f"; ts / partition filter = {spark_rows['filter on ts'] / spark_rows['partition filter']:.1f}x")
@@ -144,9 +139,9 @@ def scatter_gather(rows: int, folder: Path) -> None:
         merged = pd.concat(store.scatter(partial, parallel=parallel)).groupby(["status", "currency"]).sum()
         return merged
 
-    figures = {"one database": timed(one_database),
-               "4 shards, in parallel": timed(lambda: gather(True)),
-               "4 shards, one by one": timed(lambda: gather(False))}
+    figures = {"one database": median_seconds(one_database, 5, warmup=1),
+               "4 shards, in parallel": median_seconds(lambda: gather(True), 5, warmup=1),
+               "4 shards, one by one": median_seconds(lambda: gather(False), 5, warmup=1)}
     base = figures["one database"]
     for name, seconds in figures.items():
         print(f"  {name:<24} {1000 * seconds:8.1f} ms   {seconds / base:5.2f}x one database")

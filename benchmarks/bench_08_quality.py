@@ -10,13 +10,9 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from _timing import median_time  # a sibling file: scripts here run by path
 from labs import engines
 from labs.quality import anomalies, dimensions, outliers, rules, scoring
-
-
-def _timed(fn, repeat: int = 3) -> float:
-    return median_time(fn, repeat=repeat, warmup=1)[0]
+from labs.timing import median_seconds
 
 
 def rules_by_engine(scales, use_spark: bool) -> pd.DataFrame:
@@ -29,13 +25,13 @@ def rules_by_engine(scales, use_spark: bool) -> pd.DataFrame:
         tables = {name: shop.tables[name] for name in ("customers", "orders")}
         n = sum(len(t) for t in tables.values())
         row = {"scale": scale, "rows": n,
-               "pandas_s": _timed(lambda: rules.scorecard_pandas(tables, standard)),
-               "duckdb_s": _timed(lambda: rules.scorecard_duckdb(con, tables, standard))}
+               "pandas_s": median_seconds(lambda: rules.scorecard_pandas(tables, standard), 3, warmup=1),
+               "duckdb_s": median_seconds(lambda: rules.scorecard_duckdb(con, tables, standard), 3, warmup=1)}
         if session is not None:
             frames = {name: session.createDataFrame(t).cache() for name, t in tables.items()}
             for frame in frames.values():
                 frame.count()
-            row["spark_s"] = _timed(lambda: rules.scorecard_spark(session, frames, standard))
+            row["spark_s"] = median_seconds(lambda: rules.scorecard_spark(session, frames, standard), 3, warmup=1)
         rows.append(row)
     out = pd.DataFrame(rows)
     out["pandas/duckdb"] = out["pandas_s"] / out["duckdb_s"]

@@ -19,7 +19,7 @@ import argparse
 import hashlib
 import os
 
-from _timing import median_time  # a sibling file: scripts here run by path
+from labs.timing import median_time
 
 
 def main(argv=None) -> None:

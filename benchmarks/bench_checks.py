@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 
 from grader.kinds import Choice, Function, Number, Sql, Table
 from grader.notebook import Notebook, evaluate, judge_exported
+from labs.timing import samples
 
 
 def orders(rows: int, seed: int = 7) -> pd.DataFrame:
@@ -75,12 +75,8 @@ def cases(rows: int):
 
 
 def timed(fn, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+    """Milliseconds of each of ``repeat`` calls: the median and the 90th percentile are shown."""
+    return [seconds * 1000 for seconds in samples(fn, repeat)[0]]
 
 
 def summary(times: list[float]) -> str:

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from grader.batch.run_one import SKIP_TAG
+from grader.batch.run_status import RunStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.modules.setdefault("rfc3987_syntax", None)  # jsonschema's IRI grammar costs 3 s to import, for nothing here
@@ -68,7 +69,8 @@ def grade(folder: Path, jobs: int) -> tuple[float, list]:
     results = grade_class([folder], out, jobs=jobs, progress=False)
     elapsed = time.perf_counter() - started
     shutil.rmtree(out, ignore_errors=True)
-    assert all(r.status == "finished" for r in results), [r.reason for r in results if r.status != "finished"]
+    assert all(r.status == RunStatus.FINISHED for r in results), \
+        [r.reason for r in results if r.status != RunStatus.FINISHED]
     return elapsed, results
 
 

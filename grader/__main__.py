@@ -1,6 +1,8 @@
 """``python -m grader``: release, execute, progress, grade, drill.
 
 Each subcommand parses its arguments and calls a library function that the tests call too.
+``drill`` is a shortcut to ``python -m drills``: the drills import the grader, never the other
+way round, so only this command line reaches into them.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def _grade(args) -> int:
 
 
 def _drill(args) -> int:
-    from grader.drills.terminal import main
+    from drills.terminal import main
 
     return main(args.rest)
 
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_grade)
 
     # the drill command has its own parser: everything after `drill` (--help too) goes to it
-    p = sub.add_parser("drill", help="flashcards and mock interviews in the terminal", add_help=False)
+    p = sub.add_parser("drill", help="flashcards and mock interviews in the terminal (the same as python -m drills)", add_help=False)
     p.set_defaults(func=_drill)
 
     args, rest = parser.parse_known_args(argv)

@@ -20,14 +20,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from grader import progress
 from grader.errors import LearnerError, NotAttempted, describe
 from grader.kinds import Exercise
 from grader.verdict import Status, Verdict
+from labs import _atomic
 
 
 class CheckFailed(AssertionError):
@@ -120,8 +119,8 @@ class Notebook:
     def _export(self, ex: Exercise, answer, root: Path) -> Verdict:
         """Write the prepared answer for the grader; the verdict is computed elsewhere."""
         root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{ex.id}-"))
-        try:
+        with _atomic.replacing(root / ex.id) as tmp:  # a re-run cell replaces its earlier answer
+            tmp.mkdir()
             status, message = "prepared", ""
             try:
                 payload = ex.prepare(answer)
@@ -133,12 +132,6 @@ class Notebook:
             except Exception as exc:  # anything else in the learner's objects is still theirs
                 status, message = "error", describe(exc)
             (tmp / "status.json").write_text(json.dumps({"status": status, "message": message}))
-            final = root / ex.id
-            if final.exists():  # a re-run cell replaces its earlier answer
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return Verdict(ex.id, Status.SUBMITTED, "Your answer was recorded for grading.", [], 0, ex.points)
 
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Callable
 
-from labs import paths
+from labs import _atomic, paths
 
 
 def state_file(name: str) -> Path:
@@ -67,6 +66,4 @@ def read(path: Path, fresh: Callable[[], dict], what: str, valid: Callable[[dict
 
 def write(path: Path, data: dict) -> None:
     """Write ``data`` as JSON atomically: to a temporary file first, then renamed over ``path``."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    _atomic.write_text(path, json.dumps(data, indent=1, sort_keys=True))

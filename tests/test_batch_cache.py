@@ -1,6 +1,7 @@
 """Grading again: unchanged submissions are skipped, changed ones run, an interruption resumes."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 from grader.__main__ import main
 from grader.batch.cache import Cache, key
 from grader.batch.pipeline import grade_class
+from grader.batch.run_status import RunStatus
 from grader.batch.supervise import Limits, Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +58,24 @@ def test_a_stored_run_holds_under_other_limits_only_if_no_limit_stopped_it(tmp_p
     stored, export = cache.get("k", Limits())
     assert stored.status == outcome.status and (export / "engine_choice" / "status.json").exists()
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_stored_run_is_written_in_words_and_read_back_as_a_run_status(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    (tmp_path / "export").mkdir()
+    cache.put("k", Outcome(RunStatus.KERNEL_DIED, "The kernel died.", run={"status": RunStatus.KERNEL_DIED}),
+              Limits(), tmp_path / "export", [])
+    stored = json.loads((tmp_path / "cache" / "k" / "outcome.json").read_text())
+    assert stored["outcome"]["status"] == "kernel died" and stored["outcome"]["run"]["status"] == "kernel died"
+    outcome, _ = cache.get("k", Limits())
+    assert outcome.status is RunStatus.KERNEL_DIED and outcome.settled
+    assert Outcome("crashed").status is RunStatus.CRASHED and not Outcome("crashed").settled
+    with pytest.raises(ValueError):
+        Outcome("exploded")
+    # putting the same run again replaces it whole
+    cache.put("k", Outcome("finished"), Limits(), tmp_path / "export", [])
+    assert cache.get("k", Limits())[0].status is RunStatus.FINISHED
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["k"]
 
 
 def test_grading_again_skips_unchanged_submissions_and_reruns_changed_ones(tmp_path):

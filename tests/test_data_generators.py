@@ -41,7 +41,7 @@ def folder_of(paths: dict):
     return next(iter(paths.values())).parent  # every table sits in the data set's folder
 
 
-MODULES = ["labs.data", "labs.data._checks", "labs.data._hash", "labs.data._atomic", "labs.data._io",
+MODULES = ["labs.data", "labs.data._checks", "labs.data._hash", "labs._atomic", "labs.data._io",
            "labs.data.ecommerce", "labs.data.transactions", "labs.data.iot", "labs.data.defects",
            "labs.data.samples"]
 

@@ -5,7 +5,8 @@ import re
 import nbformat
 import pytest
 
-from grader.drills import bank, curriculum, design
+from drills import bank, curriculum
+from grader import design
 from labs import paths
 
 SOLUTIONS = paths.root() / "solutions"

@@ -6,7 +6,7 @@ import math
 import pytest
 
 import grader
-from grader.drills import design
+from grader import design
 from grader.kinds import Number
 from grader.notebook import evaluate
 from grader.verdict import Status

@@ -1,8 +1,8 @@
 """The key-point matcher, both ways, and how well the bank's model answers cover their own points."""
 import pytest
 
-from grader.drills import bank
-from grader.drills.keypoints import KeyPoint, match
+from drills import bank
+from drills.keypoints import KeyPoint, match
 
 POINTS = [
     KeyPoint("A replayable log", ("kafka", "durable log", "pub/sub")),

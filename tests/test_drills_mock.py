@@ -5,7 +5,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from grader import store
-from grader.drills import bank, mock
+from drills import bank, mock
 
 
 @pytest.fixture(scope="module")

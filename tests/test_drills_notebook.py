@@ -5,7 +5,7 @@ import re
 import nbformat
 
 import grader
-from grader.drills import curriculum
+from drills import curriculum
 from labs import paths
 
 NAME = "90-interview-drills"

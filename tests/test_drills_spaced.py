@@ -4,8 +4,8 @@ import json
 import pytest
 
 from grader import store
-from grader.drills import spaced
-from grader.drills.spaced import DAY, Deck
+from drills import spaced
+from drills.spaced import DAY, Deck
 
 CARDS = ["Q1.1", "Q2.2", "Q3.4", "A8"]
 

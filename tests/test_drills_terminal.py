@@ -1,4 +1,4 @@
-"""``python -m grader drill``: in a real subprocess with answers piped to standard input, and in-process for quick cases."""
+"""``python -m drills``: in a real subprocess with answers piped to standard input, and in-process for quick cases."""
 import io
 import json
 import os
@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from grader.drills import terminal
+from drills import terminal
 from labs import paths
 
 
-def drill(args, stdin="", state_dir=None):
+def drill(args, stdin="", state_dir=None, command=("drills",)):
     env = {**os.environ, "KIT_STATE_DIR": str(state_dir or os.environ["KIT_STATE_DIR"])}
     env.pop("GRADER_STRICT", None)
-    return subprocess.run([sys.executable, "-m", "grader", "drill", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", *command, *args], input=stdin, capture_output=True,
                           text=True, timeout=120, cwd=paths.root(), env=env)
 
 
@@ -31,6 +31,13 @@ def test_help_lists_the_modes():
     with pytest.raises(SystemExit) as info:
         terminal.main(["flashcards", "--help"])
     assert info.value.code == 0
+
+
+def test_grader_drill_is_the_same_command():
+    out = drill(["mock", "--help"], command=("grader", "drill"))
+    assert out.returncode == 0 and "python -m drills" in out.stdout and "--seed" in out.stdout
+    topics = drill(["topics"], command=("grader", "drill"))
+    assert topics.returncode == 0 and topics.stdout == drill(["topics"]).stdout
 
 
 def test_flashcards_with_piped_answers_save_the_deck(tmp_path):

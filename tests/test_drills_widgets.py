@@ -1,7 +1,7 @@
 """The notebook widgets, driven through the methods their buttons call (no browser needed)."""
 import pytest
 
-from grader.drills import mock, spaced, widgets
+from drills import mock, spaced, widgets
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_revealed_answer_reads_normally_with_the_ratings_on_top():
 
 
 def test_design_menu_never_breaks_a_name_at_a_hyphen():
-    from grader.drills import design
+    from grader import design
 
     menu = design.menu()
     page = menu._repr_html_()

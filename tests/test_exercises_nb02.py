@@ -8,57 +8,43 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import numpy as np
 import pandas as pd
-import pytest
 
-import grader
+from exercise_helpers import ExerciseTester
 from grader.checkers import tables
-from grader.notebook import evaluate
 from grader.specs import nb02_data_modeling as spec
 from grader.verdict import Status
-from labs import paths
 from labs.engines import duckdb
 from labs.modeling import scd, tenancy
 from labs.modeling.scd import TRACKED
 
-
-@pytest.fixture(scope="module")
-def ex():
-    return grader.start("02-data-modeling").exercises
+T = ExerciseTester("02-data-modeling")
 
 
-def test_the_spec_is_well_formed(ex):
-    assert len(ex) >= 6 and len({e.kind for e in ex.values()}) >= 3
-    for exercise in ex.values():
-        assert exercise.hints and exercise.solution and exercise.explanation and exercise.covers, exercise.id
-        assert 2 <= len(exercise.hints) <= 3, exercise.id
+def test_spec_shape_and_covers():
+    T.assert_spec_shape(spec.COVERS)
 
 
-def test_the_notebook_claims_what_the_specs_cover(ex):
-    nb = nbformat.read(paths.root() / "solutions" / "02-data-modeling.ipynb", as_version=4)
-    claimed = set(nb.metadata["kit"]["covers"])
-    assert {c for e in ex.values() for c in e.covers} <= claimed
-    questions = next(c.source for c in nb.cells if c.source.startswith("## Interview questions"))
-    listed = {line.split("|")[1].strip(" *") for line in questions.splitlines()[4:] if line.startswith("|")}
-    assert listed == claimed
+def test_the_notebook_claims_what_the_specs_cover():
+    claimed = set(T.claimed())
+    assert {c for e in T.exercises.values() for c in e.covers} <= claimed
+    assert set(T.questions()) == claimed
 
 
 # -- fact_orders --------------------------------------------------------------------------------
-def test_fact_orders_mistakes_are_wrong_answers(ex):
-    exercise = ex["fact_orders"]
-    assert len(exercise.mistakes) == 3
-    for mistake in exercise.mistakes:
-        assert evaluate(exercise, mistake.table()).status is Status.INCORRECT, mistake.says
+def test_fact_orders_mistakes_are_wrong_answers():
+    mistakes = T.exercises["fact_orders"].mistakes
+    assert len(mistakes) == 3
+    for mistake in mistakes:
+        assert T.verdict("fact_orders", mistake.table()).status is Status.INCORRECT, mistake.says
 
 
 # -- as_was_revenue_sql -----------------------------------------------------------------------
-def test_as_was_mistakes_are_wrong_answers(ex):
+def test_as_was_mistakes_are_wrong_answers():
     """A targeted sentence must never fire on a right answer: every known mistake differs from the reference."""
-    exercise = ex["as_was_revenue_sql"]
-    for mistake in exercise.mistakes:
-        assert evaluate(exercise, mistake.sql).status is Status.INCORRECT, mistake.says
+    for mistake in T.exercises["as_was_revenue_sql"].mistakes:
+        assert T.verdict("as_was_revenue_sql", mistake.sql).status is Status.INCORRECT, mistake.says
 
 
 def test_the_star_fixture_has_history_and_keys_apart_from_ids():
@@ -98,33 +84,32 @@ def test_scd2_reference_agrees_with_the_sql_merge():
     assert (versions[a], versions[b], versions[c], versions[d]) == (1, 2, 2, 3)
 
 
-def test_the_published_solution_is_the_notebooks_and_passes(ex):
-    nb = nbformat.read(paths.root() / "solutions" / "02-data-modeling.ipynb", as_version=4)
-    cell = next(c.source for c in nb.cells if c.get("id") == "ex3-answer")
+def test_the_published_solution_is_the_notebooks_and_passes():
+    cell = next(c.source for c in T.solution_notebook().cells if c.get("id") == "ex3-answer")
     body = cell.split("# BEGIN SOLUTION\n", 1)[1].split("    # END SOLUTION", 1)[0]
     published = spec.SCD2_SOLUTION.split("\n", 1)[1] + "\n"
     assert body == published
     namespace = {"np": np, "pd": pd, "TRACKED": TRACKED}
     exec(spec.SCD2_SOLUTION, namespace)
-    assert evaluate(ex["scd2_merge"], namespace["scd2_merge"]).correct
+    assert T.verdict("scd2_merge", namespace["scd2_merge"]).correct
 
 
-def test_scd2_stub_is_not_attempted_and_a_crash_is_the_learners_error(ex):
+def test_scd2_stub_is_not_attempted_and_a_crash_is_the_learners_error():
     def stub(dim, batch):
         raise NotImplementedError("your code here")
 
-    assert evaluate(ex["scd2_merge"], stub).status is Status.NOT_ATTEMPTED
+    assert T.verdict("scd2_merge", stub).status is Status.NOT_ATTEMPTED
 
     def no_empty(dim, batch):
         return spec.scd2_merge_reference(dim, batch) if len(batch) else dim.iloc[0]
 
-    verdict = evaluate(ex["scd2_merge"], no_empty)
+    verdict = T.verdict("scd2_merge", no_empty)
     assert verdict.status is Status.ERROR
     assert verdict.message.startswith("Your function failed on scd2_merge(empty dimension, empty batch): IndexError")
 
 
-def test_scd2_payload_survives_batch_export(ex, tmp_path):
-    exercise = ex["scd2_merge"]
+def test_scd2_payload_survives_batch_export(tmp_path):
+    exercise = T.exercises["scd2_merge"]
     payload = exercise.prepare(spec.scd2_merge_reference)
     exercise.dump(payload, tmp_path)
     assert exercise.judge(exercise.load(tmp_path)).correct
@@ -132,18 +117,18 @@ def test_scd2_payload_survives_batch_export(ex, tmp_path):
 
 
 # -- scd2_rows_estimate -----------------------------------------------------------------------------
-def test_no_known_mistake_is_inside_the_accepted_range(ex):
-    exercise = ex["scd2_rows_estimate"]
+def test_no_known_mistake_is_inside_the_accepted_range():
+    exercise = T.exercises["scd2_rows_estimate"]
     low, high = exercise.bounds()
     for value, _ in exercise.mistakes:
         assert not low <= value <= high
 
 
 # -- leaky_queries ------------------------------------------------------------------------------------
-def test_the_leak_answer_key_is_measured_not_assumed(ex):
+def test_the_leak_answer_key_is_measured_not_assumed():
     data = tenancy.tenant_tables(pd.read_parquet(spec.data_paths()["customers"]), pd.read_parquet(spec.data_paths()["orders"]))
     measured = {key for key, sql in spec.LEAK_SNIPPETS.items() if tenancy.leaks(sql, data, 2)}
-    assert measured == set(ex["leaky_queries"].correct)
+    assert measured == set(T.exercises["leaky_queries"].correct)
 
 
 # -- point_in_time_sql -----------------------------------------------------------------------------------
@@ -155,8 +140,8 @@ def test_the_feature_fixture_has_labels_at_the_instant_of_a_feature_row():
     assert not features.duplicated(["customer_id", "feature_ts"]).any()  # one latest row, never a tie to break
 
 
-def test_point_in_time_mistakes_are_wrong_answers(ex):
-    exercise = ex["point_in_time_sql"]
+def test_point_in_time_mistakes_are_wrong_answers():
+    exercise = T.exercises["point_in_time_sql"]
     reference = exercise.prepared_expected()
     for mistake in exercise.mistakes:
         assert tables.compare(exercise.mistake_table(mistake), reference) is not None, mistake.says

@@ -1,20 +1,17 @@
 """Exercises of 07-streaming, both ways: the reference passes, the usual mistakes fail and say why."""
 import random
+import re
 
-import pandas as pd
 import pytest
 
-from grader.notebook import evaluate, load_exercises
+from exercise_helpers import ExerciseTester
 from grader.specs import nb07_streaming as spec
 from grader.verdict import Status
 from labs.streaming import sink
 from labs.streaming.log import commit_after, commit_before
 from labs.streaming.watermark import simulate
 
-
-@pytest.fixture(scope="module")
-def ex():
-    return load_exercises("07-streaming")
+T = ExerciseTester("07-streaming")
 
 
 @pytest.fixture(scope="module")
@@ -22,33 +19,29 @@ def batches():
     return spec._feed().batches()
 
 
-def test_every_exercise_has_hints_solution_explanation_and_covers(ex):
-    assert len(ex) >= 6 and len({e.kind for e in ex.values()}) >= 3
-    for e in ex.values():
-        assert 2 <= len(e.hints) <= 3 and e.solution and e.explanation and e.covers, e.id
-        assert set(e.covers) <= {"Q9.1", "A3", "A10", "A12", "D2", "D4"}, e.id
+def test_spec_shape_and_covers():
+    T.assert_spec_shape(spec.COVERS)
 
 
 # --- window_counts ---------------------------------------------------------------------------
-def test_window_counts(ex, batches):
-    e = ex["window_counts"]
-    assert evaluate(e, simulate(batches, "5 minutes", "10 minutes", dedup_key="event_id").counts).correct
-    assert evaluate(e, simulate(batches, "5 minutes", "5 minutes", dedup_key="event_id").counts).correct
+def test_window_counts(batches):
+    assert T.verdict("window_counts", simulate(batches, "5 minutes", "10 minutes", dedup_key="event_id").counts).correct
+    assert T.verdict("window_counts", simulate(batches, "5 minutes", "5 minutes", dedup_key="event_id").counts).correct
     # no de-duplication: the producer's retries are counted
-    v = evaluate(e, simulate(batches, "5 minutes", "10 minutes").counts)
+    v = T.verdict("window_counts", simulate(batches, "5 minutes", "10 minutes").counts)
     assert v.status is Status.INCORRECT and "count" in (v.message + " ".join(v.details))
     # a delay shorter than the honest delays drops on-time events too
-    v = evaluate(e, simulate(batches, "5 minutes", "30 seconds", dedup_key="event_id").counts)
+    v = T.verdict("window_counts", simulate(batches, "5 minutes", "30 seconds", dedup_key="event_id").counts)
     assert v.status is Status.INCORRECT and "count" in (v.message + " ".join(v.details))
     # complete mode keeps (and counts) the late events and shows the heartbeat's window
     late = simulate(batches, "5 minutes", "1000 minutes", dedup_key="event_id").kept
     complete = late.groupby(["window_start", "window_end"]).size().rename("count").reset_index()
-    v = evaluate(e, complete)
+    v = T.verdict("window_counts", complete)
     assert v.status is Status.INCORRECT and "row" in v.message
-    assert evaluate(e, ...).status is Status.NOT_ATTEMPTED
+    assert T.verdict("window_counts", ...).status is Status.NOT_ATTEMPTED
 
 
-def test_a_safe_delay_range_exists(ex, batches):
+def test_a_safe_delay_range_exists(batches):
     """Every delay in the safe range drops exactly the planted late events; hint 2 quotes its ends."""
     late_ids = set(spec._feed().events.query("is_late")["event_id"])
     shortest, longest = spec.SAFE_DELAYS
@@ -58,22 +51,21 @@ def test_a_safe_delay_range_exists(ex, batches):
     for minutes in (1, longest + 1):  # just outside: an on-time event dropped, a late one kept
         dropped = set(simulate(batches, "5 minutes", f"{minutes * 60:g} seconds", dedup_key="event_id").dropped["event_id"])
         assert dropped != late_ids, minutes
-    assert f"from {shortest:g} to {longest:g} minutes" in ex["window_counts"].hints[1]
+    assert f"from {shortest:g} to {longest:g} minutes" in T.exercises["window_counts"].hints[1]
 
 
-def test_window_counts_names_the_usual_mistakes(ex, batches):
-    e = ex["window_counts"]
-    v = evaluate(e, simulate(batches, "5 minutes", "10 minutes").counts)  # no de-duplication
+def test_window_counts_names_the_usual_mistakes(batches):
+    v = T.verdict("window_counts", simulate(batches, "5 minutes", "10 minutes").counts)  # no de-duplication
     assert "retries were counted" in v.message
-    v = evaluate(e, simulate(batches, "5 minutes", "45 seconds", dedup_key="event_id").counts)
+    v = T.verdict("window_counts", simulate(batches, "5 minutes", "45 seconds", dedup_key="event_id").counts)
     assert "On-time events were dropped" in v.message and v.details  # the row diff follows the sentence
-    v = evaluate(e, simulate(batches, "5 minutes", "25 minutes", dedup_key="event_id").counts)
+    v = T.verdict("window_counts", simulate(batches, "5 minutes", "25 minutes", dedup_key="event_id").counts)
     assert "late events were counted" in v.message
 
 
-def test_window_counts_sees_unbounded_dedup_state(ex, batches, tmp_path):
+def test_window_counts_sees_unbounded_dedup_state(batches, tmp_path):
     """The state check works on the payload a query gives, without Spark: the rows alone cannot tell."""
-    e = ex["window_counts"]
+    e = T.exercises["window_counts"]
     rows = simulate(batches, "5 minutes", "10 minutes", dedup_key="event_id").counts
     unbounded = e.prepare(rows).copy()
     unbounded.attrs = {"state": {"operators": ["stateStoreSave", "dedupe"], "dedup_rows": 224}}
@@ -85,19 +77,21 @@ def test_window_counts_sees_unbounded_dedup_state(ex, batches, tmp_path):
     bounded.attrs = {"state": {"operators": ["stateStoreSave", "dedupeWithinWatermark"], "dedup_rows": 1}}
     v = e.judge(bounded)
     assert v.correct and "bounded by the watermark" in v.message
-    assert evaluate(e, rows).correct  # a plain table is judged on its rows
+    assert T.verdict("window_counts", rows).correct  # a plain table is judged on its rows
 
 
 # --- dropped_rows ---------------------------------------------------------------------------------
-def test_dropped_rows(ex):
-    e = ex["dropped_rows"]
+def test_dropped_rows():
+    e = T.exercises["dropped_rows"]
     assert e.expected() == 4
-    assert evaluate(e, 4).correct
-    v = evaluate(e, 1)  # the aggregation's own metric after partial aggregation: one row per window and batch
+    assert T.verdict("dropped_rows", 4).correct
+    # the aggregation's own metric after partial aggregation: one row per window and batch
+    v = T.verdict("dropped_rows", 1)
     assert v.status is Status.INCORRECT and "below the accepted range" in v.message and "raw rows" in v.message
-    v = evaluate(e, 0)  # lastProgress only, or the aggregation's operator only
+    v = T.verdict("dropped_rows", 0)  # lastProgress only, or the aggregation's operator only
     assert v.status is Status.INCORRECT and "below" in v.message and "every operator" in v.message
-    v = evaluate(e, 7)  # late events plus producer retries: retries are de-duplicated, not dropped as late
+    # late events plus producer retries: retries are de-duplicated, not dropped as late
+    v = T.verdict("dropped_rows", 7)
     assert v.status is Status.INCORRECT and "above the accepted range" in v.message and "retries" in v.message
 
 
@@ -110,22 +104,20 @@ def test_late_rule_reference_agrees_with_the_model():
         assert spec.dropped_ids_reference(*case) == spec.dropped_ids_by_model(*case), case
 
 
-def test_late_rule_cases_tell_every_known_mistake_from_the_rule(ex):
+def test_late_rule_cases_tell_every_known_mistake_from_the_rule():
     """Each known wrong rule fails a fixed case (so the learner sees a case), and gets its own sentence."""
-    e = ex["late_rule"]
     for wrong, says in spec.RULE_MISTAKES:
         assert any(wrong(*case) != spec.dropped_ids_reference(*case) for case in spec._RULE_CASES), says
-        v = evaluate(e, wrong)
+        v = T.verdict("late_rule", wrong)
         assert v.status is Status.INCORRECT and v.message == says and "expected" in v.details[0], says
 
 
-def test_late_rule(ex):
-    e = ex["late_rule"]
-    assert evaluate(e, spec.dropped_ids_reference).correct
-    legacy = evaluate(e, spec.RULE_MISTAKES[0][0])
+def test_late_rule():
+    assert T.verdict("late_rule", spec.dropped_ids_reference).correct
+    legacy = T.verdict("late_rule", spec.RULE_MISTAKES[0][0])
     assert "before Spark 3.4" in legacy.message
     assert "dropped_ids([[[1, 0], [2, 30]], [[3, 26], [4, 2]]], 5, 10) returned [4]; expected []" in legacy.details[0]
-    assert evaluate(e, ...).status is Status.NOT_ATTEMPTED
+    assert T.verdict("late_rule", ...).status is Status.NOT_ATTEMPTED
 
 
 # --- idempotent_sink ------------------------------------------------------------------------------
@@ -144,16 +136,16 @@ def _not_implemented(con, rows, batch_id):
     raise NotImplementedError("your code here")
 
 
-def test_idempotent_sink(ex):
-    e = ex["idempotent_sink"]
-    assert evaluate(e, sink.idempotent_write).correct
-    v = evaluate(e, sink.naive_append)
+def test_idempotent_sink():
+    assert T.verdict("idempotent_sink", sink.idempotent_write).correct
+    v = T.verdict("idempotent_sink", sink.naive_append)
     assert v.status is Status.INCORRECT and "surplus copies" in v.message and "after your function returned" in v.message
-    v = evaluate(e, _skip_seen_batches)  # replays absorbed by the batch check; the retry in the next batch is not
+    # replays absorbed by the batch check; the retry in the next batch is not
+    v = T.verdict("idempotent_sink", _skip_seen_batches)
     assert v.status is Status.INCORRECT and "in another batch" in v.message
-    v = evaluate(e, _distinct_within_batch)
+    v = T.verdict("idempotent_sink", _distinct_within_batch)
     assert v.status is Status.INCORRECT and "surplus copies" in v.message
-    assert evaluate(e, _not_implemented).status is Status.NOT_ATTEMPTED
+    assert T.verdict("idempotent_sink", _not_implemented).status is Status.NOT_ATTEMPTED
 
 
 def test_the_feed_has_a_retry_in_the_next_batch():
@@ -195,52 +187,40 @@ def _commits_each_record(consumer, handle):
             consumer.commit()
 
 
-def test_consumer_loop(ex):
-    e = ex["consumer_loop"]
-    assert evaluate(e, commit_after).correct
-    v = evaluate(e, _commits_each_record)  # the same records lost as commit_before, another mistake
+def test_consumer_loop():
+    assert T.verdict("consumer_loop", commit_after).correct
+    v = T.verdict("consumer_loop", _commits_each_record)  # the same records lost as commit_before, another mistake
     assert v.status is Status.INCORRECT and "whole poll" in v.message and "at-most-once" not in v.message
-    v = evaluate(e, commit_before)
+    v = T.verdict("consumer_loop", commit_before)
     assert v.status is Status.INCORRECT and "never handled" in v.message and "at-most-once" in v.message
-    v = evaluate(e, _never_commits)
+    v = T.verdict("consumer_loop", _never_commits)
     assert v.status is Status.INCORRECT and "handled twice" in v.message
-    v = evaluate(e, _swallows_errors)
+    v = T.verdict("consumer_loop", _swallows_errors)
     assert v.status is Status.INCORRECT and "never surfaced" in v.message
 
 
 # --- state_freeing ----------------------------------------------------------------------------------
-def test_state_freeing(ex):
-    e = ex["state_freeing"]
-    assert evaluate(e, {"B", "C"}).correct
-    v = evaluate(e, {"A", "B", "C"})  # "a watermark always frees state"
+def test_state_freeing():
+    assert T.verdict("state_freeing", {"B", "C"}).correct
+    v = T.verdict("state_freeing", {"A", "B", "C"})  # "a watermark always frees state"
     assert v.status is Status.INCORRECT and "A is not right" in v.message and "complete" in v.details[0]
-    v = evaluate(e, "B")  # forgets update mode
+    v = T.verdict("state_freeing", "B")  # forgets update mode
     assert v.status is Status.INCORRECT and "not complete" in v.message
-    assert evaluate(e, "Z").status is Status.ERROR
+    assert T.verdict("state_freeing", "Z").status is Status.ERROR
 
 
 # --- trigger_latency ----------------------------------------------------------------------------------
-def test_trigger_latency(ex):
-    e = ex["trigger_latency"]
-    assert evaluate(e, 7.0).correct
-    v = evaluate(e, 12.0)  # a whole interval of waiting
+def test_trigger_latency():
+    assert T.verdict("trigger_latency", 7.0).correct
+    v = T.verdict("trigger_latency", 12.0)  # a whole interval of waiting
     assert v.status is Status.INCORRECT and "above the accepted range" in v.message
-    v = evaluate(e, 2.0)  # processing time only
+    v = T.verdict("trigger_latency", 2.0)  # processing time only
     assert v.status is Status.INCORRECT and "below the accepted range" in v.message
 
 
-def test_question_table_names_the_exercises_that_cover_each_id(ex):
+def test_question_table_names_the_exercises_that_cover_each_id():
     """The notebook's Interview questions table, its metadata and the specs' covers say the same."""
-    import re
-
-    import nbformat
-
-    from labs import paths
-
-    nb = nbformat.read(paths.root() / "solutions" / "07-streaming.ipynb", as_version=4)
-    table = next(c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Interview questions"))
-    rows = {m.group(1): set(re.findall(r"`([a-z_]+)`", m.group(2)))
-            for m in re.finditer(r"^\| \*\*([A-Z]\d+(?:\.\d+)?)\*\* \|[^|]*\|([^|]*)\|$", table, re.M)}
-    assert set(rows) == set(nb.metadata["kit"]["covers"])
+    rows = {qid: set(re.findall(r"`([a-z_]+)`", where)) for qid, where in T.questions().items()}
+    assert set(rows) == set(T.claimed())
     for qid, named in rows.items():
-        assert named == {e.id for e in ex.values() if qid in e.covers}, qid
+        assert named == {e.id for e in T.exercises.values() if qid in e.covers}, qid

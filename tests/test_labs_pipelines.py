@@ -105,6 +105,22 @@ def test_spark_gate_splits_like_duckdb(spark, batch_con):
     assert {r["id"]: r["failed_rules"] for r in quarantined.collect()}[5] == "positive_amount,known_channel"
 
 
+def test_the_gate_is_a_layer_over_the_one_rule_engine(batch_con):
+    from labs.quality import rules as engine
+
+    assert quality_gates.Rule is engine.Rule and quality_gates.FAILED_RULES is engine.FAILED_RULES
+    assert quality_gates.normalise_rules({"has_id": "id IS NOT NULL"}) == [engine.Rule("has_id", condition="id IS NOT NULL")]
+    quality_gates.gate_duckdb(batch_con, "batch", RULES, passed="clean", quarantine="bad")
+    tagged = batch_con.sql(engine.tagged_sql("batch", quality_gates.normalise_rules(RULES), order_by="id")).df()
+    passed, quarantined = engine.split_tagged(tagged)
+    assert passed["id"].tolist() == [r[0] for r in batch_con.execute("SELECT id FROM clean").fetchall()]
+    assert quarantined[["id", "failed_rules"]].values.tolist() == [
+        list(r) for r in batch_con.execute("SELECT id, failed_rules FROM bad ORDER BY id").fetchall()]
+    typed = engine.Rule("amount_present", table="batch", column="amount", check="not_null")
+    with pytest.raises(ValueError, match="needs a SQL condition as text"):
+        quality_gates.normalise_rules([typed])
+
+
 # --- sources -----------------------------------------------------------------------------------
 def test_order_versions_are_seeded_and_ordered_per_order():
     v = sources.order_versions(n_orders=60, seed=5)
@@ -528,12 +544,12 @@ def test_a_failed_spark_overwrite_leaves_no_table_but_a_pointer_swap_does(spark,
                                       "CAST(CASE WHEN id = 99 THEN 'x' ELSE '1' END AS INT) AS v")
     plain = tmp_path / "plain"
     good.write.partitionBy("part").parquet(str(plain))
-    with mp._quiet_spark_error_logs(), pytest.raises(Exception):
+    with mp.quiet_spark_errors(), pytest.raises(Exception):
         bad.write.mode("overwrite").partitionBy("part").parquet(str(plain))
     assert not list(plain.glob("part=*")), "the old partitions are gone"
     table = VersionedTable(tmp_path / "versioned")
     table.publish(lambda folder: good.write.partitionBy("part").parquet(str(folder)))
-    with mp._quiet_spark_error_logs(), pytest.raises(Exception):
+    with mp.quiet_spark_errors(), pytest.raises(Exception):
         table.publish(lambda folder: bad.write.partitionBy("part").parquet(str(folder)))
     assert spark.read.parquet(str(table.current())).count() == 100
 
@@ -582,3 +598,52 @@ def test_rows_that_differ_counts_missing_extra_and_changed_rows():
     b = pd.DataFrame({"order_id": [1, 2, 4], "status": ["paid", "paid", None], "amount": [1.0, 2.0, 4.0]})
     assert rows_that_differ(a, a) == 0
     assert rows_that_differ(a, b) == 3  # 2 changed, 3 only in a, 4 only in b
+
+
+# --- the ops table -------------------------------------------------------------------------------
+def _upper(df, params):
+    from pyspark.sql import functions as F
+
+    return df.withColumn(params["column"], F.upper(params["column"])), None
+
+
+def _upper_op():
+    """A new op, written as one entry: what adding an operation to the pipeline takes."""
+    from labs.pipelines.metadata_ops import OpSpec, missing_columns
+
+    return OpSpec({"column": str}, {}, False, "upper-case a text column",
+                  columns_after=lambda p, columns: (list(columns), missing_columns([p["column"]], columns, "column")),
+                  describe=lambda p: f"upper({p['column']})",
+                  apply=_upper)
+
+
+def _upper_meta(tmp_path, column="reason"):
+    return {"source": {"type": "csv", "path": str(tmp_path / "r.csv"), "schema": ["id", "reason"]},
+            "transforms": [{"op": "upper", "column": column}],
+            "destination": {"type": "parquet", "path": str(tmp_path / "out")}}
+
+
+def test_every_op_is_one_entry_of_the_ops_table():
+    from labs.pipelines import metadata_ops
+
+    assert mp.OPS is metadata_ops.OPS
+    for name, spec in mp.OPS.items():
+        assert callable(spec.columns_after) and callable(spec.describe) and callable(spec.apply), name
+        assert spec.doc, name
+
+
+def test_adding_an_op_is_adding_one_entry(monkeypatch, tmp_path):
+    monkeypatch.setitem(mp.OPS, "upper", _upper_op())
+    meta = _upper_meta(tmp_path)
+    assert mp.check_metadata(meta) == ["id", "reason"]
+    assert mp.plan_table(meta)["detail"].tolist()[1] == "upper(reason)"
+    assert mp.metadata_problems(_upper_meta(tmp_path, "reasn")) == [
+        "transforms[0] (upper): column 'reasn' is not a column here (did you mean 'reason'?); columns: id, reason"]
+    assert "quality_gate, upper" in mp.metadata_problems({**meta, "transforms": [{"op": "uper"}]})[0]
+
+
+def test_an_added_op_runs_on_spark(monkeypatch, spark, tmp_path):
+    monkeypatch.setitem(mp.OPS, "upper", _upper_op())
+    rows = pd.DataFrame({"id": ["1", "2"], "reason": ["late", None]})
+    out = mp.run_on_rows(spark, _upper_meta(tmp_path), rows)
+    assert [(r["id"], r["reason"]) for r in out.collect()] == [("1", "LATE"), ("2", None)]

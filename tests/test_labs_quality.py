@@ -96,6 +96,16 @@ def test_bad_rules_fail_before_any_engine_runs(tables):
         rules.check_rules([Rule("x", table="orders", column="amount", check="unique")] * 2, COLUMNS)
 
 
+def test_a_rule_without_a_check_is_a_sql_condition_which_a_standard_refuses():
+    free = Rule("amount_ok", condition="amount > 0")
+    assert repr(free) == "Rule(name='amount_ok', condition='amount > 0')"
+    assert rules.fails_sql(free) == "NOT coalesce((amount > 0), false)"
+    with pytest.raises(ValueError, match="rule 'x': no check given; choose from not_null, unique"):
+        rules.check_rules([Rule("x", table="orders", column="amount")], COLUMNS)
+    with pytest.raises(ValueError, match="the fields are name, table, column, check, threshold"):
+        rules.from_records([{"name": "x", "colum": "a"}])
+
+
 # --- rules: three engines, one scorecard ---------------------------------------------------------
 
 def test_duckdb_and_pandas_give_the_same_scorecard(tables):

@@ -124,7 +124,7 @@ def _curriculum() -> list[str]:
     """Every id of the material, in its order (Q1.1 ... Q12.2, A1 ..., D1 ..., E1, M1, R1, S1, N1)."""
     import json
 
-    return [item["id"] for item in json.loads((ROOT / "grader" / "bank" / "curriculum.json").read_text())["items"]]
+    return [item["id"] for item in json.loads((ROOT / "drills" / "data" / "curriculum.json").read_text())["items"]]
 
 
 def _expand(text: str) -> set[str]:

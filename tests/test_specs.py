@@ -6,6 +6,7 @@ import pkgutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 import grader.specs
@@ -54,3 +55,21 @@ def test_topic_notebook_meets_the_exercise_bar(module):
     assert len(graded) >= 6 and len({ex.kind for ex in graded}) >= 3
     for ex in graded:
         assert ex.hints and ex.solution and ex.explanation and ex.covers, ex.id
+
+
+@pytest.mark.parametrize("module", SPECS)
+def test_spec_opens_with_the_same_header(module):
+    """A docstring, NOTEBOOK (the notebook it grades) and COVERS (the union of its exercises' ids,
+    which is what the notebook claims), then the exercises."""
+    spec = importlib.import_module(f"grader.specs.{module}")
+    assert spec.__doc__ and spec.__doc__.startswith(f"Exercises of {_notebook(module)}")
+    assert spec.NOTEBOOK == _notebook(module)
+    assert set(spec.COVERS) == {c for ex in spec.EXERCISES for c in ex.covers}
+    nb = nbformat.read(paths.root() / "solutions" / f"{spec.NOTEBOOK}.ipynb", as_version=4)
+    claimed = set(nb.metadata["kit"]["covers"])
+    if spec.NOTEBOOK == "90-interview-drills":  # its flashcards cover the whole bank; its exercises, a part
+        assert set(spec.COVERS) <= claimed
+    else:
+        assert set(spec.COVERS) == claimed
+    names = list(vars(spec))
+    assert names.index("NOTEBOOK") < names.index("COVERS") < names.index("EXERCISES")

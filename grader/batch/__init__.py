@@ -11,6 +11,10 @@ A pipeline of small steps, one module each:
 7. ``gradebook``, ``html_report``, ``junit`` write the results;
 8. ``pipeline``   ties the steps together; ``cli`` is the command line.
 
+How each run ended (finished, timed out, memory limit, ...) is a ``run_status.RunStatus``;
+``results`` holds what grading one submission gives. Every file is written atomically
+(``labs._atomic``), so an interrupted grading never leaves half a gradebook.
+
 The learner's kernel never decides a grade: it only exports answers (see
 ``grader.notebook``), and the grader judges them against its own copy of the spec.
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
-from grader.batch import atomic
 from grader.batch.exports import copy_answers
+from grader.batch.run_status import HIT_LIMIT
 from grader.batch.supervise import Limits, Outcome
 from grader.notebook import module_name
+from labs import _atomic
 
 VERSION = b"grade-cache-1"  # change it when the stored layout changes
 
@@ -64,7 +63,7 @@ class Cache:
         except (OSError, ValueError):
             return None
         outcome = Outcome.from_dict(stored["outcome"])
-        hit_limit = outcome.status in ("timed out", "memory limit") or outcome.run.get("timeouts")
+        hit_limit = outcome.status in HIT_LIMIT or outcome.run.get("timeouts")
         if hit_limit and stored["limits"] != limits.to_dict():
             return None
         return outcome, entry / "export"
@@ -72,12 +71,8 @@ class Cache:
     def put(self, k: str, outcome: Outcome, limits: Limits, export: Path, exercise_ids: list[str]) -> Path:
         """Store a run; returns the stored export folder (the only one the judge reads)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=f".{k[:12]}-"))
-        try:
-            copy_answers(export, staging / "export", exercise_ids)
-            atomic.write_text(staging / "outcome.json",
-                              json.dumps({"outcome": outcome.to_dict(), "limits": limits.to_dict()}, indent=1))
-            atomic.replace_dir(staging, self.folder / k)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with _atomic.replacing(self.folder / k) as staging:
+            copy_answers(export, staging / "export", exercise_ids)  # creates the staging folder
+            (staging / "outcome.json").write_text(
+                json.dumps({"outcome": outcome.to_dict(), "limits": limits.to_dict()}, indent=1))
         return self.folder / k / "export"

@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from grader.batch.discover import UsageError
     from grader.batch.pipeline import GradingError, grade_class
+    from grader.batch.run_status import RunStatus
     from grader.batch.supervise import Limits
+    from grader.text import plural
 
     for name in ("jobs", "cell_timeout", "timeout", "memory_mb"):
         if getattr(args, name) <= 0:
@@ -60,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
         print("grade: interrupted; finished notebooks are kept, run the same command again to resume.",
               file=sys.stderr)
         return 130
-    problems = sum(1 for r in results if r.status != "finished")
-    print(f"Graded {len(results)} submission{'s' if len(results) != 1 else ''}"
+    problems = sum(1 for r in results if r.status != RunStatus.FINISHED)
+    print(f"Graded {plural(len(results), 'submission')}"
           + (f" ({problems} did not run to the end: see the reason column)" if problems else "")
           + f"; gradebook: {os.path.join(args.out, 'gradebook.csv')}, report: {os.path.join(args.out, 'report.html')}.")
     return 0

@@ -4,8 +4,8 @@ CSV columns: ``learner, notebook``, one column per exercise with the points earn
 ``total, max, status, reason, file``. When a class hands in several notebooks, a row is
 one learner's notebook and exercise columns are named ``notebook:exercise``.
 
-    >>> from grader.batch.results import ExerciseResult, SubmissionResult
-    >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", "finished", "", 3.1, False,
+    >>> from grader.batch.results import ExerciseResult, RunStatus, SubmissionResult
+    >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", RunStatus.FINISHED, "", 3.1, False,
     ...                      [ExerciseResult("engine_choice", 1, 1, "correct", "B: DuckDB ...", 0.0)])
     >>> print(to_csv([r]).splitlines()[1])
     alice,00-start-here,,,,1,,,1,1,finished,,alice.ipynb
@@ -18,9 +18,9 @@ import json
 import re
 from pathlib import Path
 
-from grader.batch import atomic
 from grader.batch.results import SubmissionResult, number
 from grader.notebook import load_exercises
+from labs import _atomic
 
 
 def exercise_columns(results: list[SubmissionResult]) -> list[tuple[str, str, str]]:
@@ -43,7 +43,7 @@ def to_csv(results: list[SubmissionResult]) -> str:
 
 
 def write_csv(path: Path, results: list[SubmissionResult]) -> None:
-    atomic.write_text(path, to_csv(results))
+    _atomic.write_text(path, to_csv(results))
 
 
 def slug(name: str) -> str:
@@ -70,7 +70,7 @@ def write_learners(folder: Path, results: list[SubmissionResult]) -> None:
         data = {"learner": learner, "points": number(sum(s.points for s in subs)),
                 "max_points": number(sum(s.max_points for s in subs)),
                 "submissions": [s.to_dict() for s in subs]}
-        atomic.write_text(folder / f"{name}.json", json.dumps(data, indent=1, ensure_ascii=False))
+        _atomic.write_text(folder / f"{name}.json", json.dumps(data, indent=1, ensure_ascii=False))
     for old in folder.glob("*.json"):
         if old.name not in written:
             old.unlink()

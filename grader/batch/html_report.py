@@ -5,8 +5,8 @@ hardest exercises with their most common message, and per learner the score and 
 message of every exercise. Only verdict messages appear, the sentences a learner reads
 under their own check cell: never a reference solution, a hint or an expected table.
 
-    >>> from grader.batch.results import ExerciseResult, SubmissionResult
-    >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", "finished", "", 3.1, False,
+    >>> from grader.batch.results import ExerciseResult, RunStatus, SubmissionResult
+    >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", RunStatus.FINISHED, "", 3.1, False,
     ...                      [ExerciseResult("q1", 1, 1, "correct", "All 4 rows match.", 0.01)])
     >>> "All 4 rows match." in to_html([r])
     True
@@ -19,8 +19,9 @@ from collections import Counter
 from pathlib import Path
 from statistics import mean, median
 
-from grader.batch import atomic
 from grader.batch.results import SubmissionResult, number
+from grader.text import plural
+from labs import _atomic
 
 STATUSES = ["correct", "incorrect", "error in your code", "not attempted", "ungraded", "not checked"]
 COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "error in your code": "#bc4c00",
@@ -74,7 +75,7 @@ def _notebook_section(results: list[SubmissionResult], notebook: str) -> str:
     scores = [r.points / r.max_points for r in subs if r.max_points]
     out = [f"<h2>{_e(notebook)}</h2>"]
     statuses = Counter(r.status for r in subs)
-    out.append(f"<p>{len(subs)} submission{'s' if len(subs) != 1 else ''}; "
+    out.append(f"<p>{plural(len(subs), 'submission')}; "
                + (f"mean score {mean(scores):.0%}, median {median(scores):.0%}. " if scores else "")
                + "Runs: " + ", ".join(f"{_e(s)} {n}" for s, n in statuses.most_common()) + ".</p>")
     legend = "".join(f'<span><i class="sw" style="background:{COLOURS[s]}"></i>{_e(s)}</span>' for s in STATUSES)
@@ -119,8 +120,8 @@ def to_html(results: list[SubmissionResult]) -> str:
     title = "Grading report: " + ", ".join(notebooks)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{_e(title)}</h1>"
-            f"<p class='muted'>{len(results)} submissions, graded {when}.</p>{''.join(sections)}</body></html>\n")
+            f"<p class='muted'>{plural(len(results), 'submission')}, graded {when}.</p>{''.join(sections)}</body></html>\n")
 
 
 def write(path: Path, results: list[SubmissionResult]) -> None:
-    atomic.write_text(path, to_html(results))
+    _atomic.write_text(path, to_html(results))

@@ -3,8 +3,8 @@
 correct passes; incorrect and not attempted are failures; an error in the learner's code
 is an error; an ungraded exercise is skipped. One suite per notebook.
 
-    >>> from grader.batch.results import ExerciseResult, SubmissionResult
-    >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", "finished", "", 3.1, False,
+    >>> from grader.batch.results import ExerciseResult, RunStatus, SubmissionResult
+    >>> r = SubmissionResult("alice", "00-start-here", "alice.ipynb", RunStatus.FINISHED, "", 3.1, False,
     ...                      [ExerciseResult("q1", 0, 1, "incorrect", "2 rows are missing.", 0.01)])
     >>> print(to_xml([r]).splitlines()[2].strip())
     <testsuite name="00-start-here" tests="1" failures="1" errors="0" skipped="0" time="0.010">
@@ -14,8 +14,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.batch import atomic
 from grader.batch.results import SubmissionResult, number
+from labs import _atomic
 
 _KIND = {"incorrect": "failure", "not attempted": "failure", "error in your code": "error", "ungraded": "skipped", "not checked": "error"}
 
@@ -48,4 +48,4 @@ def to_xml(results: list[SubmissionResult]) -> str:
 
 
 def write(path: Path, results: list[SubmissionResult]) -> None:
-    atomic.write_text(path, to_xml(results))
+    _atomic.write_text(path, to_xml(results))

@@ -25,6 +25,7 @@ from grader.batch.discover import Submission, UsageError, discover
 from grader.batch.exports import copy_answers
 from grader.batch.judge import judge_all, warm_up
 from grader.batch.results import SubmissionResult
+from grader.batch.run_status import RunStatus
 from grader.batch.supervise import Limits, Outcome, run_submission
 from grader.notebook import load_exercises
 
@@ -70,11 +71,11 @@ def _execute(sub: Submission, scratch: Path, limits: Limits, stop: threading.Eve
             env["SPARK_REMOTE"] = spark_remote
         return run_submission(work / name, scratch, limits, stop, env)
     except Exception as exc:  # the grader's trouble: reported, and tried again next time
-        return Outcome("crashed", f"The grader could not run this notebook ({type(exc).__name__}: {exc}).")
+        return Outcome(RunStatus.CRASHED, f"The grader could not run this notebook ({type(exc).__name__}: {exc}).")
 
 
 def _result(sub: Submission, outcome: Outcome, export: Path, cached: bool) -> SubmissionResult:
-    stopped = outcome.reason if outcome.status != "finished" else ""
+    stopped = outcome.reason if outcome.status != RunStatus.FINISHED else ""
     return SubmissionResult(sub.learner, sub.notebook, sub.shown_path, outcome.status, outcome.reason,
                             outcome.duration_s, cached, judge_all(sub.notebook, export, stopped))
 
@@ -83,7 +84,7 @@ def _unrunnable(sub: Submission) -> SubmissionResult:
     """A submission that is not executed: an unreadable file, or no spec to grade it with."""
     reason = f"The file could not be graded: {sub.problem}."
     exercises = judge_all(sub.notebook, NO_EXPORT, reason) if sub.notebook else []
-    status = "unreadable" if sub.notebook else "no exercises"
+    status = RunStatus.UNREADABLE if sub.notebook else RunStatus.NO_EXERCISES
     return SubmissionResult(sub.learner, sub.notebook, sub.shown_path, status, reason, 0.0, False, exercises)
 
 

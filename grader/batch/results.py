@@ -1,14 +1,16 @@
 """What grading one submission gives: a result per exercise, and how the run went.
 
-    >>> r = SubmissionResult("alice", "00-start-here", "class/alice.ipynb", "finished", "", 4.2, False,
+    >>> r = SubmissionResult("alice", "00-start-here", "class/alice.ipynb", RunStatus.FINISHED, "", 4.2, False,
     ...                      [ExerciseResult("q1", 1, 1, "correct", "All 4 rows match.", 0.01),
     ...                       ExerciseResult("q2", 0, 2, "incorrect", "2 rows are missing.", 0.01)])
-    >>> r.points, r.max_points
-    (1, 3)
+    >>> r.points, r.max_points, r.status == "finished"
+    (1, 3, True)
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+
+from grader.batch.run_status import RunStatus
 
 
 @dataclass
@@ -29,11 +31,14 @@ class SubmissionResult:
     learner: str
     notebook: str | None
     file: str          # the path as given on the command line
-    status: str        # how the run ended: "finished", "timed out", "memory limit", "kernel died", ...
+    status: RunStatus  # how the run ended: finished, timed out, memory limit, kernel died, ...
     reason: str        # one sentence when something went wrong, else ""
     duration_s: float  # time the notebook ran (of the first run, when cached)
     cached: bool       # True when this grading reused a stored run
     exercises: list[ExerciseResult] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.status = RunStatus(self.status)
 
     @property
     def points(self) -> float:

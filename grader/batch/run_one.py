@@ -22,15 +22,46 @@ batch grading stays fast; a learner running the notebook is not affected by the 
 Usually the grader forks this runner from a warm server that has nbclient imported
 already (see ``launch``). Where it cannot, it runs this file by path, not with ``-m``:
 ``-m`` would import the ``grader`` package first, and with it pandas, for nothing (about a
-second per submission). So it imports only the standard library, nbformat and nbclient.
+second per submission). So it imports only the standard library, nbformat, nbclient,
+``labs._atomic`` and its sibling ``run_status.py``, loaded as a file on its own.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
+
+if __name__ == "__main__":
+    # Run by path, this file's folder is first on sys.path: keep its sibling modules
+    # (cache.py, judge.py, ...) from shadowing any library module of the same name.
+    _here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
+
+# jsonschema builds a large grammar for IRI checks at import (~3 s) when rfc3987_syntax is
+# installed; notebooks never need it, and this process starts once per submission.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
+
+from labs import _atomic  # noqa: E402  (the standard library only)
+
+
+def _sibling(name: str):
+    """A module of this folder loaded on its own, without the ``grader`` package (and pandas) around it."""
+    spec = importlib.util.spec_from_file_location(f"_run_one_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if __package__:  # imported as grader.batch.run_one (the warm server): the package is loaded already
+    from grader.batch.run_status import RunStatus
+else:
+    RunStatus = _sibling("run_status").RunStatus
 
 # The kernel does not copy the JVM's stderr into outputs (they are dropped anyway, and the
 # copying thread costs time); history off: learners' code stays out of the instructor's
@@ -43,9 +74,7 @@ SKIP_TAG = "skip-grading"
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+    _atomic.write_text(path, json.dumps(data))
 
 
 def _short(text, limit: int = MAX_TEXT) -> str:
@@ -58,6 +87,10 @@ def _first_line(source: str) -> str:
     return _short(lines[0], 60) if lines else ""
 
 
+def _failure(exc: Exception) -> str:
+    return _short(f"{type(exc).__name__}: {exc}")
+
+
 def _output_size(content: dict) -> int:
     """Characters of text or data in one output message."""
     if "text" in content:
@@ -66,49 +99,53 @@ def _output_size(content: dict) -> int:
     return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
 
 
-def execute(notebook: Path, report: Path, cell_file: Path, cell_timeout: float) -> dict:
-    """Run the notebook; return (and write to ``report``) what happened."""
-    # jsonschema builds a large grammar for IRI checks at import (~3 s) when rfc3987_syntax is
-    # installed; notebooks never need it, and this process starts once per submission.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
+class CountingClient(NotebookClient):
+    """A notebook client that counts the characters of every output instead of keeping it."""
 
-    run = {"status": "finished", "cells": 0, "errors": [], "timeouts": [], "died_in_cell": None,
-           "died_line": "", "output_mb": 0.0, "message": ""}
-    try:
-        nb = nbformat.reads(notebook.read_text(encoding="utf-8"), as_version=4)
-    except Exception as exc:  # bad JSON, not a notebook, an unknown format version
-        run.update(status="unreadable", message=_short(f"{type(exc).__name__}: {exc}"))
-        _write_json(report, run)
-        return run
-    run["cells"] = len(nb.cells)
-    current = {"cell": None, "line": ""}
+    output_chars = 0
 
-    class CountingClient(NotebookClient):
-        output_chars = 0
+    def output(self, outs, msg, display_id, cell_index):
+        self.output_chars += _output_size(msg.get("content", {}))
+        return None
 
-        def output(self, outs, msg, display_id, cell_index):
-            self.output_chars += _output_size(msg.get("content", {}))
-            return None
 
-    def on_cell_start(cell, cell_index):
+class Recorder:
+    """What one run has done so far; nbclient calls ``on_cell_start`` and ``on_cell_error``.
+
+    The cell about to run goes to ``cell_file`` (the parent reads it if it has to stop the
+    notebook), and after every failed cell the report so far goes to ``report``, should the
+    run be killed before it ends.
+    """
+
+    def __init__(self, cells: int, report: Path, cell_file: Path):
+        self.report, self.cell_file = report, cell_file
+        self.run = {"status": RunStatus.FINISHED, "cells": cells, "errors": [], "timeouts": [],
+                    "died_in_cell": None, "died_line": "", "output_mb": 0.0, "message": ""}
+        self.cell, self.line = None, ""  # the cell running, numbered from 1, and its first line
+
+    def on_cell_start(self, cell, cell_index):
         if cell.cell_type == "code" and cell.source.strip() and SKIP_TAG not in cell.metadata.get("tags", []):
-            current.update(cell=cell_index + 1, line=_first_line(cell.source))
-            _write_json(cell_file, {"cell": cell_index + 1, "of": len(nb.cells), "line": current["line"]})
+            self.cell, self.line = cell_index + 1, _first_line(cell.source)
+            _write_json(self.cell_file, {"cell": self.cell, "of": self.run["cells"], "line": self.line})
 
-    def on_cell_error(cell, cell_index, execute_reply):
+    def on_cell_error(self, cell, cell_index, execute_reply):
         content = execute_reply.get("content", {})
         if content.get("ename") == "CellTimeoutError":
-            run["timeouts"].append(cell_index + 1)
+            self.run["timeouts"].append(cell_index + 1)
         else:
-            run["errors"].append({"cell": cell_index + 1, "line": _first_line(cell.source),
-                                  "ename": _short(content.get("ename", "Error"), 80),
-                                  "evalue": _short(content.get("evalue", ""))})
-        _write_json(report, dict(run, status="running"))  # what is known so far, should the run be killed
+            self.run["errors"].append({"cell": cell_index + 1, "line": _first_line(cell.source),
+                                       "ename": _short(content.get("ename", "Error"), 80),
+                                       "evalue": _short(content.get("evalue", ""))})
+        _write_json(self.report, dict(self.run, status=RunStatus.RUNNING))
 
-    client = CountingClient(
+    def kernel_died(self, message: str = "") -> None:
+        self.run.update(status=RunStatus.KERNEL_DIED, died_in_cell=self.cell, died_line=self.line)
+        if message:
+            self.run["message"] = message
+
+
+def _client(nb, notebook: Path, cell_timeout: float, recorder: Recorder) -> CountingClient:
+    return CountingClient(
         nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
         interrupt_on_timeout=True,
         # after interrupting a cell that ran too long, record it as a failed cell and go on
@@ -117,18 +154,31 @@ def execute(notebook: Path, report: Path, cell_file: Path, cell_timeout: float) 
                           "traceback": []},
         extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(notebook.parent)}},
         skip_cells_with_tag=SKIP_TAG,
-        on_cell_start=on_cell_start, on_cell_error=on_cell_error,
+        on_cell_start=recorder.on_cell_start, on_cell_error=recorder.on_cell_error,
     )
+
+
+def execute(notebook: Path, report: Path, cell_file: Path, cell_timeout: float) -> dict:
+    """Run the notebook; return (and write to ``report``) what happened."""
+    try:
+        nb = nbformat.reads(notebook.read_text(encoding="utf-8"), as_version=4)
+    except Exception as exc:  # bad JSON, not a notebook, an unknown format version
+        run = Recorder(0, report, cell_file).run
+        run.update(status=RunStatus.UNREADABLE, message=_failure(exc))
+        _write_json(report, run)
+        return run
+    recorder = Recorder(len(nb.cells), report, cell_file)
+    client = _client(nb, notebook, cell_timeout, recorder)
     try:
         client.execute()
     except DeadKernelError:
-        run.update(status="kernel died", died_in_cell=current["cell"], died_line=current["line"])
+        recorder.kernel_died()
     except Exception as exc:  # nbclient's own failures: no cell ran yet means the kernel never started
-        if current["cell"] is None:  # the machine's problem, not the learner's
-            run.update(status="kernel did not start", message=_short(f"{type(exc).__name__}: {exc}"))
+        if recorder.cell is None:  # the machine's problem, not the learner's
+            recorder.run.update(status=RunStatus.KERNEL_DID_NOT_START, message=_failure(exc))
         else:
-            run.update(status="kernel died", died_in_cell=current["cell"], died_line=current["line"],
-                       message=_short(f"{type(exc).__name__}: {exc}"))
+            recorder.kernel_died(_failure(exc))
+    run = recorder.run
     run["output_mb"] = round(client.output_chars / 1e6, 3)
     _write_json(report, run)
     return run
@@ -146,8 +196,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run by path, this file's folder is first on sys.path: keep its sibling modules
-    # (cache.py, judge.py, ...) from shadowing any library module of the same name.
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     sys.exit(main())

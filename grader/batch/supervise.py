@@ -30,12 +30,12 @@ from pathlib import Path
 import psutil
 
 from grader.batch import launch
+from grader.batch.run_status import SETTLED, RunStatus
+from grader.text import plural, sentence
 
 TAG = "GRADER_BATCH_RUN"
 POLL_S = 0.1  # memory is read ten times a second: a bomb overshoots by what it allocates in 0.1 s
 TREE_S = 0.5  # listing the tree reads all of /proc (a few ms): done less often than reading memory
-# outcomes whose cause is the submission itself: the same notebook would do the same again
-SETTLED = ("finished", "timed out", "memory limit", "kernel died", "unreadable")
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,16 @@ class Limits:
 
 @dataclass
 class Outcome:
-    """How one execution ended. ``status`` is one of SETTLED, or 'kernel did not start',
-    'crashed', 'interrupted' (the grader's problems: tried again next time)."""
-    status: str
+    """How one execution ended. ``status`` is a ``RunStatus``: a settled one, or one of the
+    grader's problems (kernel did not start, crashed, interrupted: tried again next time)."""
+    status: RunStatus
     reason: str = ""           # one sentence for the gradebook; "" when nothing went wrong
     duration_s: float = 0.0
     peak_mb: float = 0.0
     run: dict = field(default_factory=dict)  # run_one's report
+
+    def __post_init__(self):
+        self.status = RunStatus(self.status)  # also the words read back from a stored run
 
     @property
     def settled(self) -> bool:
@@ -183,48 +186,63 @@ def run_submission(notebook: Path, scratch: Path, limits: Limits,
     started = time.monotonic()
     child = launch.start(args, notebook.parent, env, scratch / "log.txt")
     root = psutil.Process(child.pid)
-    stopped, peak = None, 0.0
-    procs, listed = [root], started
     try:
-        while child.poll() is None:
-            now = time.monotonic()
-            if now - started > limits.timeout:
-                stopped = "timed out"
-            elif stop is not None and stop.is_set():
-                stopped = "interrupted"
-            else:
-                if now - listed > TREE_S:
-                    procs, listed = tree(root), now
-                used = resident_mb(procs)
-                if used > limits.memory_mb:
-                    used = resident_mb(procs, proportional=True)
-                    if used > limits.memory_mb:
-                        stopped = "memory limit"
-                peak = max(peak, used)
-            if stopped:
-                break
-            time.sleep(POLL_S)
+        stopped, peak = _watch(child, root, started, limits, stop)
     finally:
         kill_tree(root, tag)  # also after a normal end: a daemon the learner started must not outlive the run
         child.wait()
     duration, peak = round(time.monotonic() - started, 2), round(peak, 1)
     run = _read(report)  # after a kill, what the child had recorded so far
-    if stopped == "interrupted":
+    return _outcome(stopped, run, limits, scratch, child.returncode, duration, peak)
+
+
+def _watch(child, root: psutil.Process, started: float, limits: Limits,
+           stop: threading.Event | None) -> tuple[RunStatus | None, float]:
+    """Poll until the child ends or must be stopped: (why it was stopped or None, peak MB)."""
+    peak = 0.0
+    procs, listed = [root], started
+    while child.poll() is None:
+        now = time.monotonic()
+        if now - started > limits.timeout:
+            return RunStatus.TIMED_OUT, peak
+        if stop is not None and stop.is_set():
+            return RunStatus.INTERRUPTED, peak
+        if now - listed > TREE_S:
+            procs, listed = tree(root), now
+        used = resident_mb(procs)
+        if used > limits.memory_mb:
+            used = resident_mb(procs, proportional=True)
+            if used > limits.memory_mb:
+                return RunStatus.MEMORY_LIMIT, max(peak, used)
+        peak = max(peak, used)
+        time.sleep(POLL_S)
+    return None, peak
+
+
+def _outcome(stopped: RunStatus | None, run: dict, limits: Limits, scratch: Path, code: int,
+             duration: float, peak: float) -> Outcome:
+    """The outcome, with its sentence for the gradebook, of a run that ended or was stopped.
+
+    ``code`` is the child's exit code; ``run`` what it reported (see ``run_one``).
+    """
+    if stopped is RunStatus.INTERRUPTED:
         return Outcome(stopped, "Grading was interrupted.", duration, peak)
-    if stopped == "timed out":
-        reason = f"The notebook was stopped after {limits.timeout:g} s{_running(cell_file)}; cells after it did not run."
+    if stopped is RunStatus.TIMED_OUT:
+        reason = (f"The notebook was stopped after {limits.timeout:g} s{_running(scratch / 'cell.json')}; "
+                  "cells after it did not run.")
         if run.get("timeouts"):  # a cell that ignored the interrupt is the likely culprit
             reason += " Before that, " + _timeouts(run["timeouts"], limits) + "."
         return Outcome(stopped, reason, duration, peak, run)
-    if stopped == "memory limit":
+    if stopped is RunStatus.MEMORY_LIMIT:
         reason = (f"The notebook was stopped when it used more than {limits.memory_mb:,.0f} MB of memory"
-                  f"{_running(cell_file)}; cells after it did not run.")
+                  f"{_running(scratch / 'cell.json')}; cells after it did not run.")
         return Outcome(stopped, reason, duration, peak, run)
-    if not run or run.get("status") == "running":
+    if not run or run.get("status") == RunStatus.RUNNING:
         tail = _log_tail(scratch / "log.txt")
-        code = child.returncode
-        how = f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"exit code {code}"
-        return Outcome("crashed", f"The notebook runner stopped unexpectedly ({how}){': ' + tail if tail else ''}.",
+        how = (f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals()
+               else f"exit code {code}")
+        return Outcome(RunStatus.CRASHED,
+                       f"The notebook runner stopped unexpectedly ({how}){': ' + tail if tail else ''}.",
                        duration, peak, run)
     return Outcome(run["status"], describe_run(run, limits), duration, peak, run)
 
@@ -242,12 +260,12 @@ def describe_run(run: dict, limits: Limits) -> str:
         'Cell 7 ran longer than 20 s and was interrupted.'
     """
     status = run.get("status")
-    if status == "unreadable":
+    if status == RunStatus.UNREADABLE:
         return f"The file could not be read as a notebook ({run.get('message', '')})."
-    if status == "kernel did not start":
+    if status == RunStatus.KERNEL_DID_NOT_START:
         return f"The kernel did not start ({run.get('message', '')})."
     parts = []
-    if status == "kernel died":
+    if status == RunStatus.KERNEL_DIED:
         where = f" in {_cell(run['died_in_cell'], run['cells'], run.get('died_line'))}" if run.get("died_in_cell") else ""
         parts.append(f"The kernel died{where}; cells after it did not run")
     if run.get("timeouts"):
@@ -255,14 +273,11 @@ def describe_run(run: dict, limits: Limits) -> str:
     errors = run.get("errors") or []
     if errors:
         first = errors[0]
-        more = f" (and {len(errors) - 1} more cell{'s' if len(errors) > 2 else ''} failed)" if len(errors) > 1 else ""
+        more = f" (and {plural(len(errors) - 1, 'more cell')} failed)" if len(errors) > 1 else ""
         parts.append(f"cell {first['cell']} raised {first['ename']}: {first['evalue']}{more}")
     if run.get("output_mb", 0) > 10:
         parts.append(f"the notebook printed {run['output_mb']:,.0f} MB of output (not kept)")
-    if not parts:
-        return ""
-    sentence = "; ".join(parts)
-    return sentence[0].upper() + sentence[1:] + "."
+    return sentence("; ".join(parts))
 
 
 def _read(report: Path) -> dict:

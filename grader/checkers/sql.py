@@ -60,10 +60,6 @@ def uses_join(tree: exp.Expression) -> bool:
     return tree.find(exp.Join) is not None
 
 
-def uses_cte(tree: exp.Expression) -> bool:
-    return tree.find(exp.With) is not None
-
-
 def filters_on_bare_column(tree: exp.Expression, column: str) -> bool:
     """True if a WHERE compares ``column`` itself, not wrapped in a function or cast.
 
@@ -79,19 +75,21 @@ def filters_on_bare_column(tree: exp.Expression, column: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A structural requirement: ``test(tree)`` must be True; ``message`` says what is asked."""
+class SqlRule:
+    """A structural requirement of a SQL answer: ``test(tree)`` must be True; ``message`` says what is asked.
+
+    (The rules that data rows must meet are another thing: they live in ``labs.quality``.)"""
     test: Callable[[exp.Expression], bool]
     message: str
 
 
-USES_WINDOW = Rule(uses_window, "The query must use a window function (OVER ...).")
-NO_SELECT_STAR = Rule(lambda t: not selects_star(t), "List the columns you need instead of SELECT *.")
-USES_JOIN = Rule(uses_join, "The query must join the tables.")
+USES_WINDOW = SqlRule(uses_window, "The query must use a window function (OVER ...).")
+NO_SELECT_STAR = SqlRule(lambda t: not selects_star(t), "List the columns you need instead of SELECT *.")
+USES_JOIN = SqlRule(uses_join, "The query must join the tables.")
 
 
-def filters_on(column: str) -> Rule:
-    return Rule(lambda t: filters_on_bare_column(t, column),
+def filters_on(column: str) -> SqlRule:
+    return SqlRule(lambda t: filters_on_bare_column(t, column),
                 f"Filter on the column {column} itself (not wrapped in a function) so the engine can prune.")
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from grader.checkers import Problem
 from grader.errors import NotAttempted, WrongAnswerType
+from grader.text import plural, sentence
 
 SAMPLE_ROWS = 5
 FLOAT_NOISE = 1e-9  # relative: what summing in another order or through another engine changes
@@ -257,10 +258,6 @@ def _fmt(value, decimals: int = 6) -> str:
     return repr(value)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def compare(
     actual,
     expected,
@@ -312,7 +309,7 @@ def compare(
         elif fa == "empty" and fe != "empty":  # all nulls: compare as the kind expected
             yours.families[col] = fe
     if wrong_kinds:
-        return Problem(f"{_plural(len(wrong_kinds), 'column')} of the wrong kind.", wrong_kinds)
+        return Problem(f"{plural(len(wrong_kinds), 'column')} of the wrong kind.", wrong_kinds)
 
     if key:
         return _compare_by_key(yours, expected, key)
@@ -324,7 +321,7 @@ def compare(
 def _count_sentence(actual: Prepared, expected: Prepared) -> str:
     if len(actual) == len(expected):
         return ""
-    return f"Your table has {_plural(len(actual), 'row')}; expected {len(expected)}. "
+    return f"Your table has {plural(len(actual), 'row')}; expected {len(expected):,}. "
 
 
 def _unmatched(actual: Prepared, expected: Prepared) -> tuple[np.ndarray, np.ndarray]:
@@ -388,13 +385,12 @@ def _compare_as_multiset(actual: Prepared, expected: Prepared) -> Problem | None
         return None
     parts, details = [], []
     if len(missing_pos):
-        parts.append(f"{_plural(len(missing_pos), 'row')} {'is' if len(missing_pos) == 1 else 'are'} missing")
+        parts.append(f"{plural(len(missing_pos), 'row')} {'is' if len(missing_pos) == 1 else 'are'} missing")
         details += [f"missing: {r}" for r in _show_rows(expected.frame.iloc[sorted(missing_pos)], decimals=expected.decimals)]
     if len(extra_pos):
-        parts.append(f"{_plural(len(extra_pos), 'row')} should not be there")
+        parts.append(f"{plural(len(extra_pos), 'row')} should not be there")
         details += [f"unexpected: {r}" for r in _show_rows(actual.frame.iloc[sorted(extra_pos)], decimals=expected.decimals)]
-    sentence = "; ".join(parts)
-    return Problem(_count_sentence(actual, expected) + sentence[0].upper() + sentence[1:] + ".", details)
+    return Problem(_count_sentence(actual, expected) + sentence("; ".join(parts)), details)
 
 
 def _compare_in_order(actual: Prepared, expected: Prepared) -> Problem | None:
@@ -410,7 +406,7 @@ def _compare_in_order(actual: Prepared, expected: Prepared) -> Problem | None:
         return Problem("The rows are right but in the wrong order.", [f"first out of place: row {int(np.argmax(differs))}"])
     first = int(np.argmax(differs))
     return Problem(
-        f"Row {first} differs (and {_plural(int(differs.sum()), 'row')} in all).",
+        f"Row {first} differs (and {plural(int(differs.sum()), 'row')} in all).",
         [f"yours:    {_show_rows(actual.frame.iloc[[first]], decimals=expected.decimals)[0]}",
          f"expected: {_show_rows(expected.frame.iloc[[first]], decimals=expected.decimals)[0]}"],
     )
@@ -421,7 +417,7 @@ def _compare_by_key(actual: Prepared, expected: Prepared, key) -> Problem | None
     dup = na.duplicated(subset=key)
     if dup.any():
         return Problem(
-            f"{_plural(int(dup.sum()), 'key')} appear more than once in your table (key: {', '.join(key)}).",
+            f"{plural(int(dup.sum()), 'key')} appear more than once in your table (key: {', '.join(key)}).",
             _show_rows(actual.frame.loc[dup.to_numpy(), key]),
         )
     na["__pos"], ne["__pos"] = range(len(na)), range(len(ne))
@@ -430,10 +426,10 @@ def _compare_by_key(actual: Prepared, expected: Prepared, key) -> Problem | None
     extra = merged.loc[merged["_merge"] == "left_only", "__pos_a"].astype(int)
     details, parts = [], []
     if len(missing):
-        parts.append(f"{_plural(len(missing), 'key')} missing")
+        parts.append(f"{plural(len(missing), 'key')} missing")
         details += [f"missing key: {r}" for r in _show_rows(expected.frame.iloc[sorted(missing)][key])]
     if len(extra):
-        parts.append(f"{_plural(len(extra), 'unexpected key')}")
+        parts.append(f"{plural(len(extra), 'unexpected key')}")
         details += [f"unexpected key: {r}" for r in _show_rows(actual.frame.iloc[sorted(extra)][key])]
     both = merged[merged["_merge"] == "both"]
     for col in [c for c in expected.columns if c not in key]:
@@ -445,7 +441,7 @@ def _compare_by_key(actual: Prepared, expected: Prepared, key) -> Problem | None
             same = ((a == e) | (a.isna() & e.isna())).to_numpy()  # null matches null
         bad = both[~same]
         if len(bad):
-            parts.append(f"column {col} is wrong in {_plural(len(bad), 'row')}")
+            parts.append(f"column {col} is wrong in {plural(len(bad), 'row')}")
             first = bad.iloc[0]
             a_row = actual.frame.iloc[int(first["__pos_a"])]
             e_row = expected.frame.iloc[int(first["__pos_e"])]
@@ -454,5 +450,4 @@ def _compare_by_key(actual: Prepared, expected: Prepared, key) -> Problem | None
             details.append(f"e.g. {where}: {col} is {_fmt(a_row[col], d)}, expected {_fmt(e_row[col], d)}")
     if not parts:
         return None
-    sentence = "; ".join(parts)
-    return Problem(_count_sentence(actual, expected) + sentence[0].upper() + sentence[1:] + ".", details)
+    return Problem(_count_sentence(actual, expected) + sentence("; ".join(parts)), details)

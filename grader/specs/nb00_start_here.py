@@ -1,9 +1,17 @@
-"""Exercises of 00-start-here: one of each common kind, to learn how checks work."""
+"""Exercises of 00-start-here: one of each common kind, to learn how checks work.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['orders_per_status', 'monthly_revenue_sql', 'size_bucket', 'engine_choice',
+     'engine_for_the_job', 'bytes_read_share']
+"""
 from __future__ import annotations
 
 import pandas as pd
 
 from grader.kinds import Choice, Function, Mistake, Number, Sql, Table
+
+NOTEBOOK = "00-start-here"
+COVERS = ("Q5.4", "Q7.2")  # the question ids the exercises prepare for
 
 
 def _orders() -> pd.DataFrame:

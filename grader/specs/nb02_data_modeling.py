@@ -2,6 +2,10 @@
 
 Expected answers are built on first use from the kit's generated data and the lab code
 in ``labs.modeling``; nothing runs at import time.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['fact_orders', 'as_was_revenue_sql', 'scd2_merge', 'scd_types', 'scd2_rows_estimate',
+     'leaky_queries', 'lakehouse_choice', 'point_in_time_sql']
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from grader.checkers import sql as sqlc
 from grader.kinds import Choice, Design, Function, Mistake, Number, Requirement, Sql, Table
 
 NOTEBOOK = "02-data-modeling"
+COVERS = ("Q1.5", "Q2.1", "Q2.2", "Q2.4", "A1", "A11")  # the question ids the exercises prepare for
 
 
 # -- shared fixtures (built once per process, on first use) ------------------------------
@@ -531,7 +536,20 @@ POINT_IN_TIME_MISTAKES = (
 
 # ---------------------------------------------------------------------------------------------
 SCD_TYPES = ("type 0", "type 1", "type 2", "type 3", "type 4", "type 6")
-SCD_STAGES = ("signup_channel", "email", "address", "segment_reorg", "loyalty_score")
+# Per attribute: the type(s) that meet its requirement, and why.
+SCD_NEEDS = {
+    "signup_channel": ("type 0", "the first value must survive whatever the source sends later: type 0 keeps the "
+                                 "original."),
+    "email": ("type 1", "no history is wanted and a correction must show everywhere at once: overwrite (type 1)."),
+    "address": (("type 2", "type 6"), "revenue by the region a customer lived in when ordering needs a version per "
+                                      "change with validity dates (type 2, or type 6, which contains it)."),
+    "segment_reorg": ("type 3", "one before/after comparison, side by side on the same row and without adding rows, "
+                                "is a previous_ column (type 3); type 6 (or 2) adds a version row for every customer "
+                                "the reorganisation touches."),
+    "loyalty_score": ("type 4", "a score that changes daily for millions of customers would multiply type-2 rows; "
+                                "keep its history in a separate table or mini-dimension (type 4)."),
+}
+SCD_STAGES = tuple(SCD_NEEDS)
 
 EXERCISES = [
     Table(
@@ -610,22 +628,7 @@ EXERCISES = [
         prompt="For each customer attribute, choose the SCD type that meets its requirement (" + ", ".join(SCD_TYPES) + ").",
         stages=SCD_STAGES,
         catalogue={stage: SCD_TYPES for stage in SCD_STAGES},
-        requirements=(
-            Requirement("signup_channel", lambda d: d["signup_channel"] == "type 0",
-                        "the first value must survive whatever the source sends later: type 0 keeps the original."),
-            Requirement("email", lambda d: d["email"] == "type 1",
-                        "no history is wanted and a correction must show everywhere at once: overwrite (type 1)."),
-            Requirement("address", lambda d: d["address"] in ("type 2", "type 6"),
-                        "revenue by the region a customer lived in when ordering needs a version per change with "
-                        "validity dates (type 2, or type 6, which contains it)."),
-            Requirement("segment_reorg", lambda d: d["segment_reorg"] == "type 3",
-                        "one before/after comparison, side by side on the same row and without adding rows, is a "
-                        "previous_ column (type 3); type 6 (or 2) adds a version row for every customer the "
-                        "reorganisation touches."),
-            Requirement("loyalty_score", lambda d: d["loyalty_score"] == "type 4",
-                        "a score that changes daily for millions of customers would multiply type-2 rows; keep its "
-                        "history in a separate table or mini-dimension (type 4)."),
-        ),
+        requirements=tuple(Requirement.stage_is(stage, allowed, why) for stage, (allowed, why) in SCD_NEEDS.items()),
         hints=(
             "Ask of each attribute: is history needed at all? If yes, all of it or only the previous value?",
             "Type 0 never changes, 1 overwrites, 2 versions rows, 3 keeps one previous value in a column, 4 moves "

@@ -1,16 +1,17 @@
 """Exercises of 03-etl-elt-pipelines: ETL or ELT, idempotent upserts, high-water marks,
 backfill plans, onboarding a data set with metadata only, quarantine rules, choosing a tool.
 
-Two small kinds live here because only this notebook needs them (both build on ``grader.kinds``):
+The upsert is a ``grader.kinds.StatementRunTwice``: a MERGE run twice on the fixtures, since
+idempotence is the point. One small kind lives here because only this notebook needs it:
+``_PipelineMetadata``, a design answer that is a pipeline's metadata dict. It is first put
+through the pipeline's own validation (pure Python, no Spark), then checked against the
+stated requirements; the ones about what a step *does* (a filter, a dedupe, an expression's
+type) are judged by running the steps on a few sample rows in Spark, the engine the
+pipeline runs on, so a condition is judged by the rows it keeps, not by its text.
 
-- ``StatementRunTwice``: a SQL *statement* (MERGE, INSERT ... ON CONFLICT) run twice on the
-  fixtures; the table it changes is compared. Idempotence is the point, so running it once
-  would not be enough.
-- ``PipelineMetadata``: a design answer that is a pipeline's metadata dict. It is first put
-  through the pipeline's own validation (pure Python, no Spark), then checked against the
-  stated requirements; the ones about what a step *does* (a filter, a dedupe, an expression's
-  type) are judged by running the steps on a few sample rows in Spark, the engine the
-  pipeline runs on, so a condition is judged by the rows it keeps, not by its text.
+    >>> [ex.id for ex in EXERCISES]
+    ['etl_or_elt', 'elt_model_sql', 'upsert_sql', 'next_increment', 'backfill_plan',
+     'onboard_metadata', 'onboard_output', 'quarantine', 'tool_choice']
 """
 from __future__ import annotations
 
@@ -19,80 +20,19 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
-from sqlglot import exp
 
-from grader.checkers import Problem, tables
+from grader.checkers import Problem
 from grader.checkers import spark_sql
 from grader.checkers import sql as sqlc
-from grader.errors import KitUnavailable, LearnerError, NotAttempted
-from grader.kinds import Choice, Design, Function, Mistake, Requirement, Sql, Table
+from grader.errors import KitUnavailable, LearnerError
+from grader.kinds import Choice, Design, Function, Mistake, Requirement, Sql, StatementRunTwice, Table
 from grader.verdict import Status
 
-
-# --- kinds for this notebook -----------------------------------------------------------------
-@dataclass(kw_only=True)
-class StatementRunTwice(Sql):
-    """A data-changing statement run on the fixtures once, then again; ``state_query`` is compared both times.
-
-    Checking after the second run alone is not enough: a wrong statement can converge on the
-    second run (a stale row wins the first time, the right one the second). ``setup`` runs
-    first (for example to give a fixture table its primary key).
-    """
-    setup: str = ""
-    state_query: str = ""
-    key: tuple[str, ...] = ()
-    table_name: str = "the table"
-    duplicate_key_hint: str = ""  # said after the engine's error when the statement writes a key twice
-
-    def _script(self, statement: str, times: int) -> str:
-        statement = statement.strip().rstrip(";").strip()
-        steps = ([self.setup] if self.setup else []) + [statement] * times + [self.state_query]
-        return ";\n".join(steps)  # DuckDB runs them in order and returns the last one's rows
-
-    def build_expected(self):
-        return sqlc.run(self._script(self.reference, 1), self._fixtures())
-
-    def mistake_table(self, mistake: Mistake):
-        return sqlc.run(self._script(mistake.sql, 1), self._fixtures())
-
-    def judge(self, payload):
-        if spark_sql.dialect_of(payload) == "spark":
-            return self.verdict(Status.UNCHECKED,
-                                f"This statement is run on DuckDB: Spark's MERGE INTO needs a table format that "
-                                f"supports row-level changes (Delta Lake or Iceberg), which the kit's Spark does not "
-                                f"have. Pass the statement as plain text in DuckDB SQL; this says nothing about your "
-                                f"answer.")
-        try:
-            tree = sqlc.parse(payload, self.dialect)
-            if not isinstance(tree, (exp.Merge, exp.Insert)):
-                return self.verdict(Status.INCORRECT,
-                                    f"Write one statement that changes {self.table_name} (MERGE INTO ... or "
-                                    f"INSERT ... ON CONFLICT ...); this is a {type(tree).__name__.upper()}.")
-            broken = [rule.message for rule in self.rules if not rule.test(tree)]
-            if broken:
-                return self.verdict(Status.INCORRECT, broken[0], broken[1:])
-            once = sqlc.run(self._script(payload, 1), self._fixtures(), self.timeout_s)
-            twice = sqlc.run(self._script(payload, 2), self._fixtures(), self.timeout_s)
-        except NotAttempted:
-            return self.verdict(Status.NOT_ATTEMPTED, "Write your statement, then run this check again.")
-        except LearnerError as exc:
-            hint = f" {self.duplicate_key_hint}" if self.duplicate_key_hint and "duplicate key" in exc.message.lower() else ""
-            return self.verdict(Status.ERROR, exc.message + hint, exc.details)
-        key = list(self.key) or None
-        problem = tables.compare(once, self.expected(), key=key)
-        if problem:
-            problem = self.diagnose(once, problem)
-            return self.verdict(Status.INCORRECT, f"After one run of your statement, {self.table_name} is not "
-                                f"right: {problem.message}", problem.details)
-        problem = tables.compare(twice, self.expected(), key=key)
-        if problem:
-            return self.verdict(Status.INCORRECT, f"One run is right, but running the same batch again changes "
-                                f"{self.table_name}: the statement is not idempotent. {problem.message}",
-                                problem.details)
-        return self.verdict(Status.CORRECT, f"Run once and run twice, your statement leaves the right "
-                                            f"{len(once):,} rows in {self.table_name}.")
+NOTEBOOK = "03-etl-elt-pipelines"
+COVERS = ("Q3.1", "Q3.2", "Q3.3", "Q3.4", "A2", "D5", "M1")  # the question ids the exercises prepare for
 
 
+# --- a kind for this notebook ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Behaviour:
     """A requirement judged on what the steps do: ``test(output, types)`` gets the steps' output for the
@@ -102,7 +42,7 @@ class Behaviour:
 
 
 @dataclass(kw_only=True)
-class PipelineMetadata(Design):
+class _PipelineMetadata(Design):
     """A metadata dict for ``labs.pipelines.metadata_pipeline``: the pipeline's own validation first, then the
     ``requirements`` (read from the dict) and the ``behaviours`` (the steps run on ``sample`` rows in Spark)."""
     sample: Callable[[], pd.DataFrame]
@@ -609,7 +549,7 @@ def _typed(meta) -> bool:
             and all(schema[c].strip().lower() == "timestamp" for c in ("requested_at", "updated_at")))
 
 
-ONBOARD_METADATA = PipelineMetadata(
+ONBOARD_METADATA = _PipelineMetadata(
     id="onboard_metadata",
     prompt="Write the metadata (a dict) that onboards returns.csv into a Parquet table partitioned by return_date: "
            "declare the eight source columns with their types, drop the test rows (status 'void'), keep each "
@@ -684,7 +624,6 @@ def _first_copy_kept():
     return out.assign(return_date=out["requested_at"].dt.normalize()).reset_index(drop=True)
 
 
-@dataclass(kw_only=True)
 class _OnboardedTable(Table):
     """The onboarded table; a learner whose returns carry an older status is told why."""
 
@@ -717,10 +656,11 @@ ONBOARD_OUTPUT = _OnboardedTable(
                 table=_first_copy_kept),
     ),
     points=1,
-    hints=("result = run_pipeline(spark, returns_pipeline); then spark.read.parquet(<destination path>).",
+    hints=("onboard_result = mp.run_pipeline(spark, returns_pipeline); then spark.read.parquet(<destination "
+           "path>).",
            "Extra rows: void rows or re-sent rows are still there. An extra column: agent_note. A wrong status: "
            "the dedupe kept an older copy of a re-sent return."),
-    solution="onboard_result = run_pipeline(spark, returns_pipeline)\n"
+    solution="onboard_result = mp.run_pipeline(spark, returns_pipeline)\n"
              "returns_output = spark.read.parquet(returns_pipeline['destination']['path'])",
     explanation="Reading the output back checks the whole pipeline: partition columns come back from folder "
                 "names (return_date=2024-03-01/), so a partitioned table round-trips with the same columns.",
@@ -754,7 +694,6 @@ _RULE_COLUMNS = {"has_customer": "customer_id", "valid_amount": "total_amount", 
                  "known_channel": "channel", "has_date": "order_date"}
 
 
-@dataclass(kw_only=True)
 class _QuarantineTable(Table):
     """The quarantine table; the usual mistakes (a forgiving rule, a bound off by one, the NULL leak, an
     incomplete failed_rules) get a sentence of their own on top of the row diff."""
@@ -813,8 +752,8 @@ QUARANTINE = _QuarantineTable(
     expected_fn=_quarantine_expected,
     key=("row_id",),
     points=2,
-    hints=("gate_duckdb(con, 'batch', rules, passed=..., quarantine=...) does the split: you write the rules "
-           "as a dict {name: SQL condition}, in the order given.",
+    hints=("quality_gates.gate_duckdb(gate_con, 'batch', rules, passed=..., quarantine=...) does the split: you "
+           "write the rules as a dict {name: SQL condition}, in the order given.",
            "A rule states what a GOOD row looks like. Exact spelling means no trim() or lower(): ' web' is a "
            "defect to catch, not to forgive.",
            "Bounds: above 0 is > 0; below 5,000 is < 5000; 1 to 2,000 is BETWEEN 1 AND 2000."),
@@ -825,8 +764,9 @@ QUARANTINE = _QuarantineTable(
              "    'known_channel': \"channel IN ('web', 'mobile', 'store')\",\n"
              "    'has_date': 'order_date IS NOT NULL',\n"
              "}\n"
-             "gate_duckdb(con, 'batch', rules, passed='orders_clean', quarantine='orders_quarantine')\n"
-             "quarantine = con.sql('SELECT * FROM orders_quarantine').df()",
+             "gate_report = quality_gates.gate_duckdb(gate_con, 'batch', rules, passed='orders_clean',\n"
+             "                                        quarantine='orders_quarantine')\n"
+             "quarantine = gate_con.sql('SELECT * FROM orders_quarantine').df()",
     explanation="Rules describe good rows; the gate treats a rule that is not TRUE (false or NULL) as broken, so "
                 "NULLs cannot slip between the two sides, and in = passed + quarantined always holds. Keeping "
                 "the names of the broken rules with each row tells the owner of the source what to fix.",
@@ -861,7 +801,7 @@ TOOL_CHOICE = Design(
     prompt="Pick a tool for each scenario (a dict {scenario: tool}); the scenarios are described in the notebook.",
     stages=tuple(SCENARIOS),
     catalogue={s: TOOLS for s in SCENARIOS},
-    requirements=tuple(Requirement(s, (lambda d, s=s, ok=ok: d[s] in ok), why) for s, (ok, why) in SCENARIOS.items()),
+    requirements=tuple(Requirement.stage_is(s, ok, why) for s, (ok, why) in SCENARIOS.items()),
     points=1,
     hints=("Start from what exists (a cloud, DAGs already written, a team's size) and what must be run by whom.",
            "The simplest thing that meets the need wins: a one-job team does not need a platform.",

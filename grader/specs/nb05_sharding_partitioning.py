@@ -4,6 +4,10 @@ salting a hot key, a query that prunes, and a scatter-gather average.
 The reference consistent-hash ring lives here (and in the tests), not in ``labs``: the learner
 writes their own in the notebook. The ring's probes run the learner's class in the learner's
 kernel and return plain observations; the ``_judge_*`` functions read them in the grader.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['modn_moved_fraction', 'consistent_ring', 'shard_key_choice', 'row_key_design',
+     'salted_aggregation', 'pruning_query', 'scatter_gather']
 """
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ from grader.checkers import Problem
 from grader.checkers import sql as sqlc
 from grader.kinds import Choice, Function, Mistake, Number, Sql, Table
 
-COVERS = ("Q4.3", "Q4.4", "A8", "Q1.5", "Q9.2")
+NOTEBOOK = "05-sharding-partitioning"
+COVERS = ("Q4.3", "Q4.4", "A8", "Q1.5", "Q9.2")  # the question ids the exercises prepare for
 
 
 # --- Exercise: keys moved by hash-mod-N ----------------------------------------------------
@@ -99,6 +104,11 @@ NODES4 = ("a", "b", "c", "d")
 NODES5 = ("a", "b", "c", "d", "e")
 TEN = tuple(f"n{i}" for i in range(10))
 SPREAD_VNODES = (1, 16, 128)
+# Adding a fifth node to a ring moves about 1/5 of the keys, all to the new node; hash-mod-N moves
+# about 4/5. A ring moving more than this has the mod-N symptom.
+MOST_MOVED_ON_ADD = 0.4
+# The new node's fair share is 1/5; under this it cannot have all of its virtual nodes on the ring.
+LEAST_NEW_NODE_SHARE = 0.08
 # (name, nodes, vnodes) of the rings compared key by key with the reference.
 LOOKUP_RINGS = (("3 nodes x 1 vnode", ("a", "b", "c"), 1), ("6 nodes x 8 vnodes", tuple("uvwxyz"), 8))
 
@@ -166,13 +176,13 @@ def _probe_add(Ring):
 
 
 def _judge_add(obs):
-    if obs["moved"] > 0.4:
+    if obs["moved"] > MOST_MOVED_ON_ADD:
         return (f"Adding a fifth node moved {obs['moved']:.0%} of the keys, as hash-mod-N does; on a ring only "
                 f"the keys the new node takes over move, about 1/5.")
     if obs["to_old"]:
         return (f"After add('e'), {obs['to_old']} keys moved from one old node to another; only the new node "
                 f"should gain keys.")
-    if obs["new_share"] < 0.08:
+    if obs["new_share"] < LEAST_NEW_NODE_SHARE:
         return (f"After add('e'), the new node owns {obs['new_share']:.1%} of the keys, far below its fair 20%: "
                 f"does add() put all of its virtual nodes on the ring?")
     return None
@@ -435,10 +445,10 @@ def _aggregates_twice(tree) -> bool:
     return len(groups) >= 2
 
 
-TWO_PHASES = sqlc.Rule(_aggregates_twice,
+TWO_PHASES = sqlc.SqlRule(_aggregates_twice,
                        "Aggregate in two phases: first GROUP BY merchant_id and a salt, then GROUP BY merchant_id "
                        "alone over that result.")
-NO_RANDOM_SALT = sqlc.Rule(
+NO_RANDOM_SALT = sqlc.SqlRule(
     lambda tree: tree.find(exp.Rand) is None,
     "A random salt puts one customer's transactions into several buckets, so the distinct counts of the buckets "
     "add up to too many customers (and every run gives another answer): derive the salt from customer_id.")
@@ -465,12 +475,12 @@ def _splits_hot_merchants(tree) -> bool:
     return False
 
 
-SPLITS_HOT_MERCHANTS = sqlc.Rule(
+SPLITS_HOT_MERCHANTS = sqlc.SqlRule(
     _splits_hot_merchants,
     f"Phase 1 must cut each hot merchant into {N_SALTS} buckets (salt 0 to {N_SALTS - 1}): your first GROUP BY "
     f"does not give merchants 1 and 2 {N_SALTS} rows each. A salt from merchant_id is the same on all of a "
     f"merchant's rows, so it splits nothing.")
-SALTED_FIRST_PHASE = sqlc.Rule(_groups_by_merchant_and_salt,
+SALTED_FIRST_PHASE = sqlc.SqlRule(_groups_by_merchant_and_salt,
                                "The first phase must group by merchant_id and a salt column, so a hot merchant's "
                                "rows are split into several groups (tasks).")
 
@@ -580,9 +590,9 @@ def _filters_bare_txn_date(tree) -> bool:
     return False
 
 
-FILTERS_ON_TXN_DATE = sqlc.Rule(_filters_bare_txn_date, sqlc.filters_on("txn_date").message)
+FILTERS_ON_TXN_DATE = sqlc.SqlRule(_filters_bare_txn_date, sqlc.filters_on("txn_date").message)
 
-PRUNES_ON_DUCKDB = sqlc.Rule(
+PRUNES_ON_DUCKDB = sqlc.SqlRule(
     _prunes_on_duckdb,
     "On txns stored as one Parquet folder per txn_date, DuckDB's plan for your query opens every folder: compare "
     "txn_date itself with constants (no function around it, no OR with another column, no subquery) so the "

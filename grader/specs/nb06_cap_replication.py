@@ -2,6 +2,10 @@
 
 The expected answers come from the lab's simulator (``labs.replication``), run on first use:
 the same seeded runs the notebook shows, so a learner who measures gets the grader's numbers.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['partial_quorum_stale_rate', 'quorum_rw', 'stale_reads_sql', 'linearizable_histories',
+     'read_your_writes_router', 'cap_under_partition', 'pacelc_write_latency']
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import pandas as pd
 from grader.kinds import Choice, Design, Function, Mistake, Number, Requirement, Sql
 
 NOTEBOOK = "06-cap-replication"
+COVERS = ("Q1.3", "A4", "A6")  # the question ids the exercises prepare for
 
 
 # --- 1. stale reads of a partial quorum (R + W <= N) -----------------------------------------

@@ -4,6 +4,10 @@ The expected answers come from the lab (``labs.streaming``): the watermark model
 same scripted feed the notebook streams through Spark (the lab's tests show the two agree on
 this feed, and that the plain-Python rule of ``late_rule`` agrees with Spark itself), and the
 sink and consumer exercises run the lab's crash harnesses on the learner's function.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['window_counts', 'dropped_rows', 'late_rule', 'idempotent_sink', 'consumer_loop',
+     'state_freeing', 'trigger_latency']
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from grader.kinds import Choice, Function, Mistake, Number, Table
 from grader.verdict import Status
 
 NOTEBOOK = "07-streaming"
+COVERS = ("Q9.1", "A3", "A10", "A12", "D2", "D4")  # the question ids the exercises prepare for
+
 WINDOW, DELAY = "5 minutes", "10 minutes"
 SAFE_DELAYS = (1.5, 16)  # minutes: the shortest and longest delay the lab's sweep finds safe (hint 2 quotes them)
 SINK_CRASH_BATCH = 1
@@ -28,16 +34,20 @@ CONSUMER_RECORDS, CONSUMER_CRASH_AT, POLL = 30, 17, 5
 
 
 @lru_cache(maxsize=1)
-def _feed():
+def scripted_feed():
+    """The lab's scripted feed (built once): the events every expected answer here is computed from."""
     from labs.streaming.feed import make_feed
 
     return make_feed()
 
 
+_feed = scripted_feed  # the name tests used before
+
+
 def _run(delay=DELAY, dedup_key="event_id", window=WINDOW):
     from labs.streaming.watermark import simulate
 
-    return simulate(_feed().batches(), window, delay, dedup_key=dedup_key)
+    return simulate(scripted_feed().batches(), window, delay, dedup_key=dedup_key)
 
 
 def _expected_counts() -> pd.DataFrame:
@@ -64,7 +74,7 @@ def _complete_mode(dedup_key):
 def _delay_mistakes() -> tuple[Mistake, ...]:
     """A sentence for every table a too-short or too-long watermark delay gives (the lab's sweep)."""
     expected = _expected_counts()
-    late_ids = set(_feed().events.loc[_feed().events["is_late"], "event_id"])
+    late_ids = set(scripted_feed().events.loc[scripted_feed().events["is_late"], "event_id"])
     short = ("On-time events were dropped: the watermark delay is shorter than how far honest events trail the "
              "stream (up to 3 minutes here), so the watermark overtook them. The lab's sweep shows the safe range.")
     long = ("Some planted late events were counted: with so long a delay their window was still open when they "
@@ -108,7 +118,7 @@ def _query_state(query) -> dict:
 
 
 @dataclass(kw_only=True)
-class StreamTable(Table):
+class _StreamTable(Table):
     """A streaming query's result table; given the query itself, its de-duplication state is checked too.
 
     ``mistakes_fn`` builds the known wrong tables on first use (the sweep behind them runs the
@@ -248,7 +258,7 @@ RULE_MISTAKES = (
 
 
 @dataclass(kw_only=True)
-class RuleFunction(Function):
+class _RuleFunction(Function):
     """A function exercise that recognises known wrong versions and says what each gets wrong.
 
     ``mistakes`` are ``(function, sentence)``; an answer that returns what a mistake returns on
@@ -314,7 +324,7 @@ _RULE_CASES = (
 def _sink_probe(write_batch) -> list:
     from labs.streaming.sink import crash_points
 
-    feed = _feed()
+    feed = scripted_feed()
     batches = feed.batches()[:-1]  # the heartbeat is not a click
     expected = set(feed.real_events()["event_id"])
     retries = set(feed.events.loc[feed.events["is_duplicate"], "event_id"])
@@ -385,7 +395,7 @@ def _latency_value() -> float:
 
 
 EXERCISES = [
-    StreamTable(
+    _StreamTable(
         id="window_counts",
         prompt="Stream the feed through a 5-minute tumbling-window count in append mode, with a watermark on "
                "event_time and producer retries removed (with state the watermark can free), so that exactly the "
@@ -400,11 +410,11 @@ EXERCISES = [
                "the lab's sweep finds every delay from 1.5 to 16 minutes safe.",
                "Append mode emits a window once the watermark passes its end; the feed's last batch is a heartbeat "
                "far in the future, so every real window is emitted. Select window.start and window.end."),
-        solution="counts = (stream.withWatermark('event_time', '10 minutes')\n"
-                 "          .dropDuplicatesWithinWatermark(['event_id'])\n"
-                 "          .groupBy(F.window('event_time', '5 minutes')).count()\n"
-                 "          .select(F.col('window.start').alias('window_start'),\n"
-                 "                  F.col('window.end').alias('window_end'), 'count'))",
+        solution="my_counts = (ex_stream.withWatermark('event_time', '10 minutes')\n"
+                 "             .dropDuplicatesWithinWatermark(['event_id'])\n"
+                 "             .groupBy(F.window('event_time', '5 minutes')).count()\n"
+                 "             .select(F.col('window.start').alias('window_start'),\n"
+                 "                     F.col('window.end').alias('window_end'), 'count'))",
         explanation="The watermark is the engine's guess of how far event time has progressed, minus the lateness "
                     "it tolerates. Rows behind it are dropped and windows behind it are final, so their state can "
                     "go. Too small a delay drops slow-but-honest events; too large a one keeps state (and delays "
@@ -432,14 +442,15 @@ EXERCISES = [
         hints=("Every progress entry has stateOperators, one per stateful operator, each with "
                "numRowsDroppedByWatermark.",
                "Sum it over all progress entries and all operators: sum(op['numRowsDroppedByWatermark'] for p in "
-               "q.recentProgress for op in p['stateOperators'])."),
-        solution="dropped_rows = sum(op['numRowsDroppedByWatermark'] for p in q.recentProgress for op in p['stateOperators'])",
+               "my_query.recentProgress for op in p['stateOperators'])."),
+        solution="dropped_rows = sum(op['numRowsDroppedByWatermark'] for p in my_query.recentProgress "
+                 "for op in p['stateOperators'])",
         explanation="The de-duplication operator sees raw rows, so it counts each late event (4 here). A windowed "
                     "aggregation alone counts rows after partial aggregation: several late events of one window in "
                     "one batch show up as one dropped row, which is why the lab's first query reported 1.",
         covers=("A10",),
     ),
-    RuleFunction(
+    _RuleFunction(
         id="late_rule",
         prompt="Write dropped_ids(batches, window_minutes, delay_minutes): batches is the list of micro-batches Spark "
                "ran, each a list of [event_id, event_minute]; an empty list is a no-data batch. Return the sorted ids "

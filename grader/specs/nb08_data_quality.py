@@ -1,9 +1,13 @@
 """Exercises of 08-data-quality: dimensions, validity's denominator, a quarantine query,
 freshness against a calendar, and two detectors scored by precision and recall.
 
-The detectors are judged on planted defects, not on matching a reference output: a probe
-runs the learner's function on generated data in the learner's kernel and returns the
-flagged items; ``_judge_*`` computes precision and recall in the grader's process.
+The detectors (``grader.kinds.Detector``) are judged on planted defects, not on matching a
+reference output: a probe runs the learner's function on generated data in the learner's kernel
+and returns the flagged items; ``_judge_*`` computes precision and recall in the grader's process.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['dimension_match', 'email_validity', 'quarantine_sql', 'freshness_breaches',
+     'volume_detector', 'outlier_detector', 'masking_choice']
 """
 from __future__ import annotations
 
@@ -14,80 +18,16 @@ import numpy as np
 import pandas as pd
 
 from grader.checkers import Problem
-from grader.checkers import functions as fnc
-from grader.kinds import Choice, Design, Function, Mistake, Number, Requirement, Sql, Table
-from grader.verdict import Status
+from grader.kinds import Choice, Design, Detector, Mistake, Number, Requirement, Sql, Table
 
-COVERS = ("Q3.3", "A7", "D7", "S1", "R1", "N1")
+NOTEBOOK = "08-data-quality"
+COVERS = ("Q3.3", "A7", "D7", "S1", "R1", "N1")  # the question ids the exercises prepare for
+
 SHOP = {"scale": 0.25, "seed": 42}
 LOAD_SEEDS = (7, 8, 9)              # daily_loads seeds the volume detector is scored on
 OUTLIER_RUNS = ((0.02, 11), (0.08, 12))  # (contamination rate, seed) of the outlier detector's data
 MIN_PRECISION = MIN_RECALL = 0.8
 MIN_OUTLIER_SCORE = 0.9
-
-
-@dataclass(kw_only=True)
-class _Detector(Function):
-    """A Function whose answer is a detector: whatever collection it returns (a list, a set, an
-    Index, a boolean Series) is turned into a sorted list of text keys before it is compared.
-
-    The one fixed case is described in words (``case``) rather than printed as a Series, and
-    a wrong result on it says what was flagged against what should have been."""
-    case: str = ""            # the fixed case in words: "42 quiet days with one 10x spike (2024-01-31)"
-    item: str = "day"         # what the detector flags, for messages
-
-    def prepare(self, answer):
-        return super().prepare(_normalised(answer) if callable(answer) else answer)
-
-    def build_expected(self):
-        reference = _normalised(self.reference)
-        return [fnc.jsonable(reference(*args)) for args in self.all_cases()]
-
-    def judge(self, payload):
-        verdict = super().judge(payload)
-        name = f"{self.call_name or self.id}("
-        about_fixed_case = verdict.message.startswith((name, f"Your function failed on {name}"))
-        if verdict.status is Status.CORRECT or not about_fixed_case:
-            return verdict
-        first = payload["observations"][0]
-        if first["error"]:
-            return self.verdict(Status.ERROR, f"Your function failed on {self.case}: {first['error']}.", first["trace"])
-        return self.verdict(Status.INCORRECT, f"On {self.case} your detector {self._flagged(first['value'])}; "
-                                              f"expected only {self._items(self.expected()[0])}.")
-
-    def _items(self, keys) -> str:
-        return ", ".join(keys) if self.item == "day" else "row " + ", ".join(keys)
-
-    def _flagged(self, keys) -> str:
-        if not keys:
-            return f"returned no {self.item}"
-        shown = ", ".join(keys[:5]) + (", …" if len(keys) > 5 else "")
-        return f"returned {len(keys)} {self.item}{'s' if len(keys) > 1 else ''} ({shown})"
-
-
-def _keys(result) -> list[str]:
-    if isinstance(result, pd.Series) and pd.api.types.is_bool_dtype(result):
-        result = result.index[result.fillna(False).to_numpy(dtype=bool)]
-    if result is None or isinstance(result, (str, bytes)) or not hasattr(result, "__iter__"):
-        raise TypeError(f"a detector returns a collection of flagged items (a list, an Index or a boolean "
-                        f"Series), not {type(result).__name__}")
-    keys = set()
-    for item in list(result):
-        if isinstance(item, (pd.Timestamp, np.datetime64)) or hasattr(item, "isoformat"):
-            keys.add(pd.Timestamp(item).strftime("%Y-%m-%d"))
-        elif isinstance(item, (np.integer, int)) and not isinstance(item, bool):
-            keys.add(str(int(item)))
-        else:
-            keys.add(str(item)[:10] if isinstance(item, str) else str(item))
-    # Numbers in numeric order, days in date order.
-    return sorted(keys, key=lambda k: (len(k), k) if k.isdigit() else (0, k))
-
-
-def _normalised(fn):
-    def detector(data):
-        return _keys(fn(data.copy()))
-    detector.__name__ = getattr(fn, "__name__", "detector")
-    return detector
 
 
 # --- Exercise: which dimension? ---------------------------------------------------------------
@@ -109,8 +49,7 @@ DIMENSION_MATCH = Design(
            f"{', '.join(SYMPTOMS)} and dimensions from {', '.join(DIMENSIONS)}.",
     stages=tuple(SYMPTOMS),
     catalogue={s: DIMENSIONS for s in SYMPTOMS},
-    requirements=tuple(Requirement(s, (lambda d, s=s, want=want: d[s] == want), why)
-                       for s, (want, why) in SYMPTOMS.items()),
+    requirements=tuple(Requirement.stage_is(s, want, why) for s, (want, why) in SYMPTOMS.items()),
     hints=("Ask one question per symptom: is the value there? once? well-formed? does its reference "
            "resolve? do two records agree? is it true? did it come in time?",
            "Only accuracy needs the outside world: a value can be present, valid and consistent and still "
@@ -154,7 +93,6 @@ def _email_partial_match() -> float:
     return float(_emails().dropna().str.contains(rules.EMAIL).mean())
 
 
-@dataclass(kw_only=True)
 class _Share(Number):
     """A share from 0 to 1: an answer between 1 and 100 is read as a percentage and said so."""
 
@@ -443,7 +381,7 @@ def _judge_volume(observed):
     return None
 
 
-VOLUME_DETECTOR = _Detector(
+VOLUME_DETECTOR = Detector(
     id="volume_detector",
     prompt="Write detect_volume(counts): counts is a pandas Series of daily row counts indexed by day; return "
            "the days whose volume is anomalous (a list of days, or a boolean Series). It is scored on three "
@@ -536,7 +474,7 @@ def _money(x: float) -> str:
     return f"{x:,.2f}"
 
 
-OUTLIER_DETECTOR = _Detector(
+OUTLIER_DETECTOR = Detector(
     id="outlier_detector",
     prompt="Write flag_outliers(amounts): amounts is a pandas Series of order totals indexed by row_id; return "
            "the row_ids of the outliers (a list, or a boolean Series). It is scored on two generated columns "

@@ -3,8 +3,14 @@ pseudonyms, k-anonymity at the least loss, erasure everywhere, a lineage proof, 
 pipeline's controls.
 
 Several answers have many correct forms (a generalisation, an erase function), so they are
-judged by behaviour: a probe runs the learner's function in the learner's kernel on fresh
-fixtures and returns what it observed; ``_judge_*`` decides in the grader's process.
+judged by behaviour alone (``grader.kinds.Probed``): a probe runs the learner's function in the
+learner's kernel on fresh fixtures and returns what it observed; ``_judge_*`` decides in the
+grader's process. The two SQL answers are plain ``Sql`` exercises with a guard: the support view
+is scanned for leaks before its rows are compared, the lineage query is traced before it runs.
+
+    >>> [ex.id for ex in EXERCISES]
+    ['support_view', 'pseudonymise', 'k_anonymity', 'erase_subject', 'clean_lineage',
+     'tls_protects', 'pipeline_controls']
 """
 from __future__ import annotations
 
@@ -15,13 +21,13 @@ import pandas as pd
 
 from grader.checkers import Problem
 from grader.checkers import functions as fnc
-from grader.checkers import spark_sql
 from grader.checkers import sql as sqlc
 from grader.errors import LearnerError, NotAttempted
-from grader.kinds import Choice, Design, Function, Mistake, Requirement, Sql
-from grader.verdict import Status
+from grader.kinds import Choice, Design, Mistake, Probed, Requirement, Sql
 
-COVERS = ("Q2.3", "Q6.1", "Q6.2", "Q6.3", "D8")
+NOTEBOOK = "09-governance-security"
+COVERS = ("Q2.3", "Q6.1", "Q6.2", "Q6.3", "D8")  # the question ids the exercises prepare for
+
 SHOP = {"scale": 0.02, "seed": 42}  # 40 customers, 400 orders
 SUPPORT_TENANT = 2
 TYPO_CUSTOMER = 34  # a tenant-2 customer whose e-mail was typed without '@': a mask must hide it whole
@@ -29,26 +35,6 @@ K = 5
 MAX_LOSS = 0.23  # the best point of the lab's lattice loses 0.195; the next two fit too
 PEOPLE = {"n": 1_000, "seed": 42}
 ERASE_SUBJECTS = (7, 4, 12)  # 4 is on the mailing list with a capitalised e-mail
-
-
-class _Probed(Function):
-    """A Function judged only by its probes (many answers are right), in order; the first
-    problem found is the verdict. Subclasses add no fields, so they need no dataclass decorator."""
-
-    def prepare(self, answer):
-        if callable(answer):
-            self.warm_up()
-        return super().prepare(answer)
-
-    def warm_up(self):
-        """Build fixtures in this process before the probes fork, so each probe is fast."""
-
-    def judge(self, payload):
-        verdict = super().judge(payload)
-        return self.verdict(Status.CORRECT, self.praise(payload)) if verdict.correct else verdict
-
-    def praise(self, payload):
-        return "Your function passes every behaviour check."
 
 
 def shop_fixtures() -> dict:
@@ -77,33 +63,25 @@ WHERE c.tenant_id = 2
 """
 
 
-class _ViewSql(Sql):
-    """A Sql answer that is first scanned for what the role must not see, then compared."""
+def _nothing_leaks(result, fixtures) -> Problem | None:
+    """The support role's view must show no personal value and no other tenant's row."""
+    from labs.governance.access import find_leaks, pii_leaks
 
-    def judge_result(self, result):
-        from labs.governance.access import find_leaks, pii_leaks
-
-        customers = self._fixtures()["customers"]
-        leaks = find_leaks(result, customers, SUPPORT_TENANT)
-        if leaks:
-            head = f"Tenant {SUPPORT_TENANT}'s support could see what they must not: {leaks[0]}."
-            typos = [leak for leak in pii_leaks(result, customers)
-                     if leak.kind == "email" and all("@" not in v for v in leak.values)]
-            if typos and leaks[0].startswith(f"column {typos[0].column!r}"):
-                head += (" That e-mail was typed without '@', and your mask shows it whole: a mask must fail "
-                         "closed, hiding what it cannot parse (CASE WHEN strpos(email, '@') > 0 THEN ... "
-                         "ELSE '***' END).")
-            return self.verdict(Status.INCORRECT, head, leaks[1:])
-        problem = self.result_problem(result)
-        if problem:
-            problem = self.diagnose(result, problem)
-            return self.verdict(Status.INCORRECT, "Nothing leaks, but the result differs: " + problem.message,
-                                problem.details)
-        return self.verdict(Status.CORRECT, f"No personal value and no other tenant's row is visible; all "
-                                            f"{len(result):,} rows match.")
+    customers = fixtures["customers"]
+    leaks = find_leaks(result, customers, SUPPORT_TENANT)
+    if not leaks:
+        return None
+    head = f"Tenant {SUPPORT_TENANT}'s support could see what they must not: {leaks[0]}."
+    typos = [leak for leak in pii_leaks(result, customers)
+             if leak.kind == "email" and all("@" not in v for v in leak.values)]
+    if typos and leaks[0].startswith(f"column {typos[0].column!r}"):
+        head += (" That e-mail was typed without '@', and your mask shows it whole: a mask must fail "
+                 "closed, hiding what it cannot parse (CASE WHEN strpos(email, '@') > 0 THEN ... "
+                 "ELSE '***' END).")
+    return Problem(head, leaks[1:])
 
 
-SUPPORT_VIEW = _ViewSql(
+SUPPORT_VIEW = Sql(
     id="support_view",
     prompt="Write the SELECT behind the support team's orders view for tenant 2, over customers(customer_id, "
            "name, email, phone, address, city, country, segment, tenant_id) and orders(order_id, customer_id, "
@@ -114,6 +92,9 @@ SUPPORT_VIEW = _ViewSql(
     fixtures=shop_fixtures,
     reference=SUPPORT_VIEW_REFERENCE,
     rules=(sqlc.NO_SELECT_STAR, sqlc.USES_JOIN),
+    result_guards=(_nothing_leaks,),
+    differs_message="Nothing leaks, but the result differs: ",
+    right_message="No personal value and no other tenant's row is visible; all {rows} rows match.",
     mistakes=(
         Mistake("The phone keeps its first 4 characters (the country and area code); keep the last 4: "
                 "'***' || right(c.phone, 4).",
@@ -193,7 +174,7 @@ def pseudonym_reference(email, key):
     return _hmac(email, key)
 
 
-PSEUDONYMISE = _Probed(
+PSEUDONYMISE = Probed(
     id="pseudonymise",
     prompt="Write pseudonymise(email, key): the hex HMAC-SHA256 of the e-mail under the secret key (bytes), "
            "after trimming spaces and lower-casing, so the same person gets the same pseudonym in every source.",
@@ -273,15 +254,7 @@ def generalise_reference(people):
                                                      suppress_below=K))
 
 
-class _GeneraliseExercise(_Probed):
-    def warm_up(self):
-        _people()
-
-    def praise(self, payload):
-        return "Your release reaches k >= 5 with little information loss."
-
-
-K_ANONYMITY = _GeneraliseExercise(
+K_ANONYMITY = Probed(
     id="k_anonymity",
     prompt=f"Write generalise(people): people is masking.people() (index customer_id; columns age, city, country, "
            f"segment). Return a DataFrame indexed like the input with columns age, city and segment, generalised "
@@ -291,6 +264,8 @@ K_ANONYMITY = _GeneraliseExercise(
            f"{MAX_LOSS} (masking.information_loss).",
     reference=generalise_reference,
     probes=(("k-anonymity and information loss", _probe_generalise, _judge_generalise),),
+    before_probes=_people,
+    right_message="Your release reaches k >= 5 with little information loss.",
     call_name="generalise",
     hints=("masking.frontier(people) lists k and loss for every point of a small lattice: start there.",
            "No point within the loss budget reaches k = 5 without suppression; suppressing the few rows of the "
@@ -356,18 +331,13 @@ def erase_reference(con, customer_id):
     return erasure.erase(con, customer_id)
 
 
-class _EraseExercise(_Probed):
-    def warm_up(self):
-        from labs.governance import erasure
+def _shop_frames():
+    from labs.governance import erasure
 
-        erasure.shop_frames(**SHOP)
-
-    def praise(self, payload):
-        return (f"No trace of {len(ERASE_SUBJECTS)} erased customers in any column of any table, every other "
-                f"customer's row intact, and a repeated request is harmless.")
+    erasure.shop_frames(**SHOP)
 
 
-ERASE_SUBJECT = _EraseExercise(
+ERASE_SUBJECT = Probed(
     id="erase_subject",
     prompt="Write erase(con, customer_id) for the DuckDB built by erasure.fixture_db(con): remove every trace of "
            "the customer (id, e-mail, name, phone, tokens) from every table, raw, curated and derived, and touch "
@@ -376,6 +346,9 @@ ERASE_SUBJECT = _EraseExercise(
            "for three customers, each erased twice.",
     reference=erase_reference,
     probes=(("no trace left, nothing else lost", _probe_erase, _judge_erase),),
+    before_probes=_shop_frames,
+    right_message=(f"No trace of {len(ERASE_SUBJECTS)} erased customers in any column of any table, every other "
+                   f"customer's row intact, and a repeated request is harmless."),
     timeout_s=30.0,
     call_name="erase",
     hints=("List the tables: con.sql('SHOW TABLES'). Which have a customer_id, which only an e-mail or a token?",
@@ -429,39 +402,31 @@ GROUP BY c.country, c.segment
 """
 
 
-class _LineageSql(Sql):
-    """A Sql answer whose column lineage must not reach a personal column, and that reads none,
-    then compared by result."""
+def _reads_no_personal_column(sql: str, dialect: str) -> Problem | None:
+    """No output column's lineage may reach a personal column, and the query may read none."""
+    from labs.governance import lineage
 
-    def judge(self, payload):
-        from labs.governance import lineage
-
-        dialect = spark_sql.dialect_of(payload, self.dialect)
-        try:
-            sqlc.parse(payload, dialect)
-            found = lineage.pii_paths({"analyst_view": str(payload)}, lineage.SHOP_SCHEMA, lineage.SHOP_PII,
-                                      ["analyst_view"], dialect=dialect)
-            reads = lineage.personal_reads(str(payload), lineage.SHOP_SCHEMA, lineage.SHOP_PII, dialect)
-        except NotAttempted:
-            return self.verdict(Status.NOT_ATTEMPTED, "Write your query, then run this check again.")
-        except LearnerError as exc:
-            return self.verdict(Status.ERROR, exc.message, exc.details)
-        except Exception as exc:  # sqlglot could not resolve a column: the learner's SQL
-            return self.verdict(Status.ERROR, f"The lineage of your query could not be resolved: {exc}")
-        if found:
-            paths = [" -> ".join(p) for p in found]
-            return self.verdict(Status.INCORRECT, f"Lineage still leads from a personal column to the output: "
-                                f"{paths[0]}. Compute the same figure from a non-personal column.", paths[1:])
-        if reads:
-            column, clause = reads[0]
-            return self.verdict(Status.INCORRECT, f"No output depends on a personal column, but your query still "
-                                f"reads {column} (in {clause}), so the dashboard's role would still need access "
-                                f"to it. Least privilege: the view should read no personal column at all.",
-                                [f"{c} (in {k})" for c, k in reads[1:]])
-        return super().judge(payload)
+    try:
+        found = lineage.pii_paths({"analyst_view": sql}, lineage.SHOP_SCHEMA, lineage.SHOP_PII,
+                                  ["analyst_view"], dialect=dialect)
+        reads = lineage.personal_reads(sql, lineage.SHOP_SCHEMA, lineage.SHOP_PII, dialect)
+    except (NotAttempted, LearnerError):
+        raise
+    except Exception as exc:  # sqlglot could not resolve a column: the learner's SQL
+        raise LearnerError(f"The lineage of your query could not be resolved: {exc}") from None
+    if found:
+        paths = [" -> ".join(p) for p in found]
+        return Problem(f"Lineage still leads from a personal column to the output: {paths[0]}. Compute the same "
+                       f"figure from a non-personal column.", paths[1:])
+    if reads:
+        column, clause = reads[0]
+        return Problem(f"No output depends on a personal column, but your query still reads {column} (in "
+                       f"{clause}), so the dashboard's role would still need access to it. Least privilege: the "
+                       f"view should read no personal column at all.", [f"{c} (in {k})" for c, k in reads[1:]])
+    return None
 
 
-CLEAN_LINEAGE = _LineageSql(
+CLEAN_LINEAGE = Sql(
     id="clean_lineage",
     prompt="LEAKY_VIEW (in the notebook) feeds an analyst dashboard, and lineage.pii_paths shows a path from "
            "customers.email to its output. Rewrite it so that it reads no personal column of customers (name, "
@@ -469,6 +434,7 @@ CLEAN_LINEAGE = _LineageSql(
            "exactly the same result.",
     fixtures=shop_fixtures,
     reference=CLEAN_VIEW_REFERENCE,
+    guards=(_reads_no_personal_column,),
     mistakes=(
         Mistake("buyers counts orders now: a customer with three orders is one buyer; count the distinct "
                 "customer ids.",

@@ -1,13 +1,18 @@
 """Exercises of 90-interview-drills: capacity estimates and designs for five system-design prompts.
 
-The prompts, numbers and rules live in ``grader/bank/design_prompts.json``;
-``grader.drills.design`` turns each prompt into ``Number`` exercises (one per estimate) and
+The prompts, numbers and rules live in ``grader/design_prompts.json``;
+``grader.design`` turns each prompt into ``Number`` exercises (one per estimate) and
 one ``Design`` exercise. Two ``Choice`` exercises check interview habits.
 """
 from __future__ import annotations
 
-from grader.drills import design
+from grader import design
 from grader.kinds import Choice
+
+NOTEBOOK = "90-interview-drills"
+# the two habits' ids and the design prompts' ids (from the JSON); a test keeps this equal to both
+COVERS = ("Q1.1", "Q12.1", "Q12.2", "A3", "A10", "A12", "E1",
+          "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11")
 
 OPENING_MOVE = Choice(
     id="opening_move",

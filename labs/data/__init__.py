@@ -34,11 +34,13 @@ The same name, scale and seed always give the same bytes (see
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
 from pathlib import Path
 
+from labs._atomic import FolderError, atomic_folder
 from labs.data._checks import DataGenError, check_scale, check_seed
 
 DATASETS = ("ecommerce", "transactions", "iot")
@@ -131,10 +133,14 @@ def _generator(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
+@contextlib.contextmanager
 def _atomic_folder(folder: Path):
-    from labs.data._atomic import atomic_folder
-
-    return atomic_folder(folder)
+    """``labs._atomic.atomic_folder``, its folder errors reported as ``DataGenError``."""
+    try:
+        with atomic_folder(folder) as tmp:
+            yield tmp
+    except FolderError as error:
+        raise DataGenError(str(error)) from None
 
 
 def _write_manifest(folder: Path, name: str, scale: float, seed: int, entries: dict) -> None:

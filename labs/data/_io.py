@@ -2,9 +2,10 @@
 
 The rules: fixed row order, an explicit Arrow schema per table, and no pandas or
 timestamp metadata in the Parquet footer. Writes happen inside a folder from
-``atomic_folder`` (see ``_atomic``), so nothing half-written is ever visible.
+``labs._atomic.atomic_folder``, so nothing half-written is ever visible.
 
     >>> import pathlib, shutil, tempfile, pandas as pd
+    >>> from labs._atomic import atomic_folder
     >>> base = pathlib.Path(tempfile.mkdtemp())
     >>> frame = pd.DataFrame({"x": [1, 2]})
     >>> with atomic_folder(base / "demo") as tmp:
@@ -22,8 +23,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
-from labs.data._atomic import atomic_folder  # noqa: F401  (re-exported for writers)
 
 # zstd is smaller than snappy and every engine of the kit reads it.
 COMPRESSION = "zstd"

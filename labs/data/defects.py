@@ -44,6 +44,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from labs._check import is_number
 from labs.data._checks import check_seed
 
 KINDS = ("null", "duplicate", "out_of_range", "bad_format")
@@ -65,7 +66,7 @@ def inject(df: pd.DataFrame, kinds=KINDS, rate: float = 0.02, seed: int = 42,
     ``row_id`` and ``column``. ``columns`` limits the columns that may be touched.
     """
     kinds = _check_kinds(kinds)
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+    if not (is_number(rate) and 0 <= rate <= 1):
         raise ValueError(f"rate must be a number from 0 to 1 (a share of the rows), not {rate!r}.")
     rng = np.random.Generator(np.random.PCG64([check_seed(seed), 20]))
     frame = _with_row_id(df)
@@ -178,7 +179,7 @@ def volume_spike(data, day, factor: float = 5.0, *, time_column: str | None = No
         >>> len(volume_spike(events, "2024-03-02", factor=2, time_column="ts"))
         5
     """
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 0:
+    if not (is_number(factor) and factor >= 0):
         raise ValueError(f"factor must be a number >= 0 (2 doubles the day, 0.5 halves it), not {factor!r}.")
     rng = np.random.Generator(np.random.PCG64([check_seed(seed), 22]))
     if isinstance(data, pd.Series):

@@ -35,6 +35,7 @@ later event of the same session (``is_out_of_order``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -313,84 +314,59 @@ def _payments(orders: pd.DataFrame, rng) -> pd.DataFrame:
     return frame
 
 
-def _clickstream(n_sessions: int, customers, products, orders, rng) -> pd.DataFrame:
-    # 30% of sessions end in a real order (web or app); the rest browse and leave.
-    online = np.flatnonzero(orders["channel"].to_numpy() != "store")
-    n_buy = min(len(online), int(round(0.30 * n_sessions)))
-    buy_orders = np.sort(rng.choice(online, size=n_buy, replace=False))
-    n_browse = n_sessions - n_buy
-    length = np.r_[3 + rng.poisson(3.5, n_buy), 1 + rng.poisson(4.5, n_browse)]
-    buys = np.r_[np.ones(n_buy, bool), np.zeros(n_browse, bool)]
+@dataclass(frozen=True)
+class ClickModel:
+    """How the clickstream is drawn: every share, mean and bound in one place (times in ms)."""
+    buy_share: float = 0.30              # sessions that end in a real (web or app) order
+    buy_events: tuple = (3, 3.5)         # a buying session: at least 3 events, plus Poisson(3.5)
+    browse_events: tuple = (1, 4.5)      # a browsing one: at least 1, plus Poisson(4.5)
+    # page_view, product_view, add_to_cart: what a browsing event is (a buyer's last
+    # three events are always add_to_cart, checkout, purchase)
+    browse_kind_shares: tuple = (0.45, 0.45, 0.10)
+    gap_ms: tuple = (1_000, 40_000)      # between two events: 1 s plus an exponential wait of this mean
+    anonymous_share: float = 0.40        # browsing sessions of visitors who are not logged in
+    browse_channel_shares: tuple = (("web", 0.6), ("mobile", 0.4))
+    device_shares: tuple = (("desktop", 0.85), ("tablet", 0.15))  # off the mobile app
+    popularity_exponent: float = 0.8     # product k is viewed in proportion to k ** -0.8
+    landing_shares: tuple = (("/", 0.35), ("/search", 0.25), ("/deals", 0.15), ("/account", 0.05),
+                             ("/category", 0.20))
+    # arrival: most events within seconds, some delayed by up to 3 min, a few late by hours
+    lag_ms: tuple = (200, 1_500, 10_000)  # 200 ms plus an exponential of this mean, capped
+    late_share: float = 0.02
+    late_lag_ms: tuple = (15 * 60_000, 6 * 3_600_000)  # log-uniform: 15 minutes to 6 hours
+    delayed_share: float = 0.05
+    delayed_lag_ms: tuple = (20_000, 180_000)
 
+
+CLICKS = ClickModel()
+
+
+def _clickstream(n_sessions: int, customers, products, orders, rng, model: ClickModel = CLICKS) -> pd.DataFrame:
+    """One row per event; the draws happen in a fixed order, so the same seed gives the same rows."""
+    buy_orders, length = _sessions(n_sessions, orders, rng, model)
+    n_buy = len(buy_orders)
     session_no = np.repeat(np.arange(n_sessions), length)
     position = _position_in_group(session_no)
-    from_end = np.repeat(length, length) - position  # 1 for the last event
-    bought = buys[session_no]
-    kinds = np.array(["page_view", "product_view", "add_to_cart", "checkout", "purchase"], dtype=object)
-    kind_no = rng.choice(3, size=len(session_no), p=[0.45, 0.45, 0.10])
-    kind_no = np.where(bought & (from_end <= 3), 5 - from_end, kind_no)  # cart, checkout, purchase
-    event_type = kinds[kind_no]
-
-    # Time: gaps of 1 s plus an exponential wait (mean 40 s), in milliseconds.
-    gaps = 1_000 + rng.exponential(40_000, size=len(session_no)).astype(np.int64)
-    gaps[position == 0] = 0
-    offset = np.cumsum(gaps)
-    offset -= np.repeat(offset[np.r_[0, np.cumsum(length)[:-1]]], length)
-    duration = np.repeat(np.bincount(session_no, weights=gaps).astype(np.int64), length)
-    order_ms = pd.DatetimeIndex(orders["order_ts"]).asi8 // 10**6
-    browse_start = YEAR_START.value // 10**6 + (rng.random(n_browse) * (
-        (LAST_ORDER.value - YEAR_START.value) // 10**6)).astype(np.int64)
-    # A buying session ends with its purchase exactly at the order's time.
-    session_end = np.r_[order_ms[buy_orders], browse_start]
-    start = np.where(bought, np.repeat(session_end, length) - duration, np.repeat(session_end, length))
-    event_ms = start + offset
-
-    customer = np.r_[orders["customer_id"].to_numpy()[buy_orders],
-                     np.where(rng.random(n_browse) < 0.40, 0,
-                              rng.choice(customers["customer_id"].to_numpy(), size=n_browse))]
-    channel = np.r_[orders["channel"].to_numpy()[buy_orders],
-                    _pick(rng, ("web", "mobile"), n_browse, [0.6, 0.4])]
-    device = np.where(channel == "mobile", "mobile",
-                      _pick(rng, ("desktop", "tablet"), n_sessions, [0.85, 0.15]))
-
-    n = len(session_no)
-    popular = rng.permutation(products["product_id"].to_numpy())
-    weights = _norm(1.0 / np.arange(1, len(popular) + 1) ** 0.8)
-    product = popular[rng.choice(len(popular), size=n, p=weights)]
-    has_product = np.isin(event_type, ["product_view", "add_to_cart"])
-    categories = np.array(list(_names.CATEGORIES), dtype=object)
-    landing = _pick(rng, ("/", "/search", "/deals", "/account", "/category"), n,
-                    [0.35, 0.25, 0.15, 0.05, 0.20])
-    some_category = "/category/" + categories[rng.integers(0, len(categories), n)]
-    landing = np.where(landing == "/category", some_category, landing)
-    page = np.select(
-        [has_product, event_type == "checkout", event_type == "purchase"],
-        ["/product/" + product.astype(str), "/checkout", "/checkout/confirmation"],
-        default=landing,
-    )
-
-    # Arrival: most events within seconds; 5% delayed by up to 3 min; 2% late by hours.
-    draw = rng.random(n)
-    late = draw < 0.02
-    delayed = (draw >= 0.02) & (draw < 0.07)
-    lag = np.minimum(200 + rng.exponential(1_500, size=n), 10_000).astype(np.int64)
-    lag = np.where(delayed, rng.integers(20_000, 180_000, size=n), lag)
-    late_lag = np.exp(rng.uniform(np.log(15 * 60_000), np.log(6 * 3_600_000), size=n)).astype(np.int64)
-    lag = np.where(late, late_lag, lag)
+    bought = (np.arange(n_sessions) < n_buy)[session_no]  # buying sessions come first
+    event_type = _event_types(length, position, bought, rng, model)
+    event_ms = _event_times(length, session_no, position, bought, orders["order_ts"].iloc[buy_orders], rng, model)
+    customer, device = _visitors(n_sessions - n_buy, customers, orders.iloc[buy_orders], rng, model)
+    product, page = _pages(event_type, products, rng, model)
+    lag, late = _arrival_lag(len(session_no), rng, model)
 
     # Session ids follow the sessions' start times, like a counter on the web server.
     first_event = np.r_[0, np.cumsum(length)[:-1]]
     session_rank = np.empty(n_sessions, dtype=np.int64)
     session_rank[np.lexsort((np.arange(n_sessions), event_ms[first_event]))] = np.arange(1, n_sessions + 1)
+    has_product = np.isin(event_type, ["product_view", "add_to_cart"])
+    order_of_session = np.r_[orders["order_id"].to_numpy()[buy_orders], np.zeros(n_sessions - n_buy, np.int64)]
     frame = pd.DataFrame({
         "session_id": session_rank[session_no],
         "customer_id": pd.array(np.repeat(customer, length), dtype="Int64"),
         "event_type": event_type,
         "page": page,
         "product_id": pd.array(np.where(has_product, product, 0), dtype="Int64"),
-        "order_id": pd.array(np.where(event_type == "purchase",
-                                      np.repeat(np.r_[orders["order_id"].to_numpy()[buy_orders],
-                                                      np.zeros(n_browse, np.int64)], length), 0),
+        "order_id": pd.array(np.where(event_type == "purchase", np.repeat(order_of_session, length), 0),
                              dtype="Int64"),
         "device": np.repeat(device, length),
         "event_ms": event_ms,
@@ -401,7 +377,7 @@ def _clickstream(n_sessions: int, customers, products, orders, rng) -> pd.DataFr
         frame.loc[frame[column] == 0, column] = pd.NA
     # Event ids follow the time the events happened...
     frame = frame.sort_values(["event_ms", "session_id"], kind="stable", ignore_index=True)
-    frame.insert(0, "event_id", np.arange(1, n + 1))
+    frame.insert(0, "event_id", np.arange(1, len(frame) + 1))
     frame["is_out_of_order"] = _out_of_order(frame)
     # ...while rows are stored in the order they arrived.
     frame = frame.sort_values(["ingest_ms", "event_id"], kind="stable", ignore_index=True)
@@ -409,6 +385,86 @@ def _clickstream(n_sessions: int, customers, products, orders, rng) -> pd.DataFr
     frame["ingestion_time"] = pd.to_datetime(frame.pop("ingest_ms"), unit="ms", utc=True)
     columns = [field.name for field in SCHEMAS["clickstream"]]
     return frame[columns]
+
+
+def _sessions(n_sessions: int, orders, rng, model: ClickModel):
+    """(the online orders that buying sessions end in, events per session): buyers first."""
+    online = np.flatnonzero(orders["channel"].to_numpy() != "store")
+    n_buy = min(len(online), int(round(model.buy_share * n_sessions)))
+    buy_orders = np.sort(rng.choice(online, size=n_buy, replace=False))
+    (buy_least, buy_mean), (browse_least, browse_mean) = model.buy_events, model.browse_events
+    length = np.r_[buy_least + rng.poisson(buy_mean, n_buy),
+                   browse_least + rng.poisson(browse_mean, n_sessions - n_buy)]
+    return buy_orders, length
+
+
+def _event_types(length, position, bought, rng, model: ClickModel) -> np.ndarray:
+    kinds = np.array(["page_view", "product_view", "add_to_cart", "checkout", "purchase"], dtype=object)
+    from_end = np.repeat(length, length) - position  # 1 for the last event
+    kind_no = rng.choice(3, size=len(position), p=list(model.browse_kind_shares))
+    kind_no = np.where(bought & (from_end <= 3), 5 - from_end, kind_no)  # cart, checkout, purchase
+    return kinds[kind_no]
+
+
+def _event_times(length, session_no, position, bought, buy_order_ts, rng, model: ClickModel) -> np.ndarray:
+    """Milliseconds since 1970 of every event: a buying session ends at its order's time."""
+    least, mean = model.gap_ms
+    gaps = least + rng.exponential(mean, size=len(session_no)).astype(np.int64)
+    gaps[position == 0] = 0
+    offset = np.cumsum(gaps)
+    offset -= np.repeat(offset[np.r_[0, np.cumsum(length)[:-1]]], length)
+    duration = np.repeat(np.bincount(session_no, weights=gaps).astype(np.int64), length)
+    n_browse = len(length) - len(buy_order_ts)
+    browse_start = YEAR_START.value // 10**6 + (rng.random(n_browse) * (
+        (LAST_ORDER.value - YEAR_START.value) // 10**6)).astype(np.int64)
+    session_end = np.r_[pd.DatetimeIndex(buy_order_ts).asi8 // 10**6, browse_start]
+    start = np.where(bought, np.repeat(session_end, length) - duration, np.repeat(session_end, length))
+    return start + offset
+
+
+def _visitors(n_browse: int, customers, buy_orders, rng, model: ClickModel):
+    """(customer id per session, 0 when not logged in; device per session)."""
+    customer = np.r_[buy_orders["customer_id"].to_numpy(),
+                     np.where(rng.random(n_browse) < model.anonymous_share, 0,
+                              rng.choice(customers["customer_id"].to_numpy(), size=n_browse))]
+    channels, channel_shares = zip(*model.browse_channel_shares)
+    channel = np.r_[buy_orders["channel"].to_numpy(), _pick(rng, channels, n_browse, channel_shares)]
+    devices, device_shares = zip(*model.device_shares)
+    device = np.where(channel == "mobile", "mobile", _pick(rng, devices, len(channel), device_shares))
+    return customer, device
+
+
+def _pages(event_type, products, rng, model: ClickModel):
+    """(the product an event shows, drawn for every event; the page it happened on)."""
+    n = len(event_type)
+    popular = rng.permutation(products["product_id"].to_numpy())
+    weights = _norm(1.0 / np.arange(1, len(popular) + 1) ** model.popularity_exponent)
+    product = popular[rng.choice(len(popular), size=n, p=weights)]
+    categories = np.array(list(_names.CATEGORIES), dtype=object)
+    pages, page_shares = zip(*model.landing_shares)
+    landing = _pick(rng, pages, n, page_shares)
+    some_category = "/category/" + categories[rng.integers(0, len(categories), n)]
+    landing = np.where(landing == "/category", some_category, landing)
+    page = np.select(
+        [np.isin(event_type, ["product_view", "add_to_cart"]), event_type == "checkout",
+         event_type == "purchase"],
+        ["/product/" + product.astype(str), "/checkout", "/checkout/confirmation"],
+        default=landing,
+    )
+    return product, page
+
+
+def _arrival_lag(n: int, rng, model: ClickModel):
+    """(milliseconds from event to ingestion, is_late) for ``n`` events."""
+    draw = rng.random(n)
+    late = draw < model.late_share
+    delayed = (draw >= model.late_share) & (draw < model.late_share + model.delayed_share)
+    least, mean, cap = model.lag_ms
+    lag = np.minimum(least + rng.exponential(mean, size=n), cap).astype(np.int64)
+    lag = np.where(delayed, rng.integers(*model.delayed_lag_ms, size=n), lag)
+    low, high = model.late_lag_ms
+    late_lag = np.exp(rng.uniform(np.log(low), np.log(high), size=n)).astype(np.int64)
+    return np.where(late, late_lag, lag), late
 
 
 def _out_of_order(frame: pd.DataFrame) -> np.ndarray:

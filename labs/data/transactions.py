@@ -59,13 +59,12 @@ arithmetic.
 from __future__ import annotations
 
 import math
-import numbers
 import os
-import shutil
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from labs import _atomic
+from labs._check import is_number, is_whole, whole
 from labs.data._checks import check_seed, scaled
 from labs.data._hash import MASK32, murmur64, sql_stages, stream_key
 from labs.engines import duckdb
@@ -83,6 +82,12 @@ COLUMNS = ("txn_id", "ts", "txn_date", "merchant_id", "customer_id", "amount",
 STREAMS = {"r_pay": 0, "r_misc": 1}
 MERCHANT_BITS = 23  # bits 0-22 of r_pay
 FRAUD_BITS = 9      # bits 23-31 of r_pay: all zero for 1 row in 512 (0.2%)
+# Currency and status each read a 10-bit field of r_misc (values 0-1023). A row takes the
+# first category whose cumulative share, as a cut-off out of 1024, its field is below.
+FIELD_VALUES = 1 << 10
+CURRENCY_SHARES = (("USD", 0.70), ("EUR", 0.90), ("GBP", 1.00))              # 70%, 20%, 10%
+STATUS_SHARES = (("approved", 0.95), ("declined", 0.99), ("reversed", 1.00))  # 95%, 4%, 1%
+FRAUD_DECLINED_SHARE = 0.40  # a fraud row is declined outright when its status field is below 40%
 # Above this many rows (in parallel mode) each day gets its own range(), cut into
 # pieces of at most 1/BRANCHES of the rows: a single range() is read by one thread.
 PARALLEL_FROM = 1_000_000
@@ -159,11 +164,11 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
     """
     n_rows, seed = _check_rows(n_rows), check_seed(seed)
     stop = n_rows if stop is None else stop
-    if not (isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop <= n_rows):
+    if not (is_whole(start) and is_whole(stop) and 0 <= start <= stop <= n_rows):
         raise ValueError(f"need 0 <= start <= stop <= n_rows, got start={start!r}, stop={stop!r}.")
-    n_merchants = _check_positive_int(n_merchants, "n_merchants")
-    n_customers = _check_positive_int(
-        default_customers(n_rows) if n_customers is None else n_customers, "n_customers")
+    n_merchants = whole(n_merchants, "n_merchants", at_least=1)
+    n_customers = whole(default_customers(n_rows) if n_customers is None else n_customers,
+                        "n_customers", at_least=1)
 
     words = ", ".join(f"hash(txn_id + {stream_offset(seed, number)}) AS {name}"
                       for name, number in STREAMS.items())
@@ -175,39 +180,71 @@ def sql(n_rows: int, seed: int = 42, skew: float | None = None, *,
         ctes.append(f"skewed AS (SELECT *, {base} AS zipf_base FROM mixed)")
         previous = "skewed"
 
-    # The bit fields of the two words (see the module docstring).
-    currency = "((r_misc >> 32) & 1023)"
-    status = "((r_misc >> 42) & 1023)"
-    fraud = f"(r_pay & {((1 << FRAUD_BITS) - 1) << MERCHANT_BITS}) = 0"
-    # Float literals are typed DOUBLE on purpose: DuckDB reads `1.5` as a DECIMAL,
-    # and DECIMAL arithmetic on a billion rows is many times slower.
+    columns = {
+        "txn_id": "txn_id",
+        "ts": _ts_sql(n_rows),
+        "txn_date": "DATE '2024-01-01' + day_no",
+        "merchant_id": merchant,
+        "customer_id": f"CAST(1 + (r_misc & {MASK32}) % {n_customers} AS BIGINT)",
+        "amount": _amount_sql(),
+        "currency": _categories(_CURRENCY, CURRENCY_SHARES, " "),
+        "status": _categories(_STATUS, STATUS_SHARES, "\n         ",
+                              f"WHEN {_FRAUD} AND {_STATUS} < {_cut(FRAUD_DECLINED_SHARE)} THEN 'declined'"),
+        "is_fraud": _FRAUD,
+    }
+    select = ",\n".join(f"    {expr if expr == name else f'{expr} AS {name}'}" for name, expr in columns.items())
+    return "WITH\n" + ",\n".join(ctes) + "\nSELECT\n" + select + f"\nFROM {previous}"
+
+
+# The bit fields of the two words (see the module docstring).
+_CURRENCY = "((r_misc >> 32) & 1023)"
+_STATUS = "((r_misc >> 42) & 1023)"
+_FRAUD = f"(r_pay & {((1 << FRAUD_BITS) - 1) << MERCHANT_BITS}) = 0"
+
+
+def _ts_sql(n_rows: int) -> str:
+    """``ts`` from epoch microseconds: exact, fast, and independent of the session time zone."""
     micros = f"({START_MICROS} + {_offset_micros('txn_id', n_rows)})"
-    # Irwin-Hall: the sum of three 10-bit uniforms is close to a normal curve, with
-    # mean 1534.5 and standard deviation 512. The amount is exp(3.5 + 2.2 * z) for that
-    # normal z, written as one multiply-add on the sum.
+    return f"to_timestamp({micros} / {_dbl(1e6)})"
+
+
+def _amount_sql() -> str:
+    """``amount``: log-normal-ish, fraud about 7x (e**2) larger, rounded to the cent.
+
+    Irwin-Hall: the sum of three 10-bit uniforms is close to a normal curve, with mean
+    1534.5 and standard deviation 512. The amount is exp(3.5 + 2.2 * z) for that normal
+    z, written as one multiply-add on the sum. Float literals are typed DOUBLE on purpose:
+    DuckDB reads ``1.5`` as a DECIMAL, and DECIMAL arithmetic on a billion rows is many
+    times slower. Casting the DOUBLE to DECIMAL rounds to the nearest cent (faster than round()).
+    """
     uniforms = "(((r_pay >> 32) & 1023) + ((r_pay >> 42) & 1023) + ((r_pay >> 52) & 1023))"
     log_amount = f"{_dbl(3.5 - 2.2 * 1534.5 / 1024)} + {_dbl(2.2 / 1024)} * {uniforms}"
-    return (
-        "WITH\n" + ",\n".join(ctes) + "\n"
-        "SELECT\n"
-        "    txn_id,\n"
-        # Built from epoch microseconds: exact, fast, and independent of the session time zone.
-        f"    to_timestamp({micros} / {_dbl(1e6)}) AS ts,\n"
-        "    DATE '2024-01-01' + day_no AS txn_date,\n"
-        f"    {merchant} AS merchant_id,\n"
-        f"    CAST(1 + (r_misc & {MASK32}) % {n_customers} AS BIGINT) AS customer_id,\n"
-        # Casting a DOUBLE to DECIMAL rounds to the nearest cent (faster than round()).
-        f"    CAST(exp({log_amount}"
-        f" + CASE WHEN {fraud} THEN {_dbl(2.0)} ELSE {_dbl(0.0)} END) AS DECIMAL(12, 2)) AS amount,\n"
-        f"    CASE WHEN {currency} < 717 THEN 'USD' WHEN {currency} < 922 THEN 'EUR' ELSE 'GBP' END"
-        " AS currency,\n"
-        f"    CASE WHEN {fraud} AND {status} < 410 THEN 'declined'\n"
-        f"         WHEN {status} < 973 THEN 'approved'\n"
-        f"         WHEN {status} < 1014 THEN 'declined'\n"
-        "         ELSE 'reversed' END AS status,\n"
-        f"    {fraud} AS is_fraud\n"
-        f"FROM {previous}"
-    )
+    fraud_boost = f"CASE WHEN {_FRAUD} THEN {_dbl(2.0)} ELSE {_dbl(0.0)} END"
+    return f"CAST(exp({log_amount} + {fraud_boost}) AS DECIMAL(12, 2))"
+
+
+def _cut(share: float) -> int:
+    """A cumulative share as a cut-off of a 10-bit field: ``_cut(0.70)`` is 717 of 1024.
+
+        >>> _cut(0.70), _cut(0.90), _cut(0.99)
+        (717, 922, 1014)
+    """
+    return round(share * FIELD_VALUES)
+
+
+def _categories(field: str, shares, separator: str, first: str = "") -> str:
+    """A CASE giving each row the first category whose cut-off its ``field`` is below.
+
+    ``shares`` are cumulative, the last category takes the rest; ``first`` is an extra
+    WHEN tried before them.
+
+        >>> _categories("f", (("a", 0.5), ("b", 1.0)), " ")
+        "CASE WHEN f < 512 THEN 'a' ELSE 'b' END"
+    """
+    *cuts, (last, _) = shares
+    whens = [first] if first else []
+    whens += [f"WHEN {field} < {_cut(share)} THEN '{name}'" for name, share in cuts]
+    return "CASE " + separator.join([*whens, f"ELSE '{last}' END"])
 
 
 def merchants_sql(n_merchants: int = DEFAULT_MERCHANTS, seed: int = 42) -> str:
@@ -217,7 +254,7 @@ def merchants_sql(n_merchants: int = DEFAULT_MERCHANTS, seed: int = 42) -> str:
         >>> duckdb().sql(merchants_sql(3, seed=1)).columns
         ['merchant_id', 'name', 'category', 'country']
     """
-    n_merchants, seed = _check_positive_int(n_merchants, "n_merchants"), check_seed(seed)
+    n_merchants, seed = whole(n_merchants, "n_merchants", at_least=1), check_seed(seed)
     keys = {"r_name": stream_key(seed, 100), "r_kind": stream_key(seed, 101)}
     stages = sql_stages("merchant_id", keys)
     ctes = [f"m0 AS (SELECT CAST(range AS BIGINT) AS merchant_id FROM range(1, {n_merchants + 1}))"]
@@ -327,16 +364,11 @@ def copy_to_parquet(query: str, path, partition_by=None, con=None) -> Path:
     path = Path(path)
     columns = _partition_columns(partition_by)
     con = con or duckdb()
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     options = ["FORMAT parquet", "COMPRESSION zstd"]
     if columns:
         options.append(f"PARTITION_BY ({', '.join(columns)})")
-    try:
+    with _atomic.replacing(path) as tmp:  # DuckDB writes a file or a folder of parts at tmp
         con.execute(f"COPY ({query}) TO '{_sql_path(tmp)}' ({', '.join(options)})")
-        _replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
     return path
 
 
@@ -400,8 +432,7 @@ def _merchant_sql(n_merchants: int, skew) -> tuple[str | None, str]:
     """(expression of an extra ``zipf_base`` column or None, merchant_id expression)."""
     if skew is None:
         return None, f"CAST(1 + (r_pay & {(1 << MERCHANT_BITS) - 1}) % {n_merchants} AS INTEGER)"
-    if isinstance(skew, bool) or not isinstance(skew, numbers.Real) or not (
-            math.isfinite(skew) and skew > 0):
+    if not (is_number(skew) and skew > 0):
         raise ValueError(f"skew must be None or a positive Zipf exponent such as 1.1, not {skew!r}.")
     s = float(skew)
     # Uniform in [0, 1): the merchant bits times 2**-23 (exact, and cheaper than dividing).
@@ -463,15 +494,9 @@ def _partition_columns(partition_by) -> list[str]:
 def _check_rows(n_rows) -> int:
     if isinstance(n_rows, float) and n_rows.is_integer():
         n_rows = int(n_rows)  # 1e9 is a natural way to write a billion
-    if isinstance(n_rows, bool) or not isinstance(n_rows, numbers.Integral) or not 0 <= n_rows <= MAX_ROWS:
+    if not (is_whole(n_rows) and 0 <= n_rows <= MAX_ROWS):
         raise ValueError(f"n_rows must be a whole number from 0 to {MAX_ROWS:,}, not {n_rows!r}.")
     return int(n_rows)
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, not {value!r}.")
-    return int(value)
 
 
 def _dbl(value: float) -> str:
@@ -484,21 +509,3 @@ def _sql_list(words: list[str]) -> str:
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    # A rename within one folder is atomic; replacing an existing output takes two.
-    if path.exists() or path.is_symlink():
-        old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(path, old)
-        os.replace(tmp, path)
-        _remove(old)
-    else:
-        os.replace(tmp, path)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink()

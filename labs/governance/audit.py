@@ -77,7 +77,7 @@ class AuditLog:
         return out
 
     def _append(self, role, sql, tables, columns, rows, allowed, reason):
-        seq = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM audit_log").fetchone()[0]
+        seq = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM audit_log").fetchall()[0][0]
         self.con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [seq, self.clock(), role, " ".join(sql.split()), tables, columns, rows, allowed, reason])
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from labs._check import is_whole
+
 NONCE_BYTES = 12  # AES-GCM's standard nonce; never reuse one under the same key
 KEY_BYTES = 32
 
@@ -133,8 +135,8 @@ def reencrypt_cost(store: EnvelopeStore) -> int:
 
 def throughput(megabytes: int = 32, repeats: int = 3) -> dict:
     """Encrypt/decrypt speed of AES-GCM in MB/s on this machine (best of ``repeats``)."""
-    if megabytes <= 0:
-        raise ValueError("megabytes must be a positive integer")
+    if not is_whole(megabytes) or megabytes <= 0:
+        raise ValueError(f"megabytes must be a positive integer, not {megabytes!r}.")
     data = os.urandom(megabytes * 1_000_000)
     key = AESGCM.generate_key(bit_length=256)
     best_enc = best_dec = float("inf")

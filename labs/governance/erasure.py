@@ -28,6 +28,7 @@ from functools import lru_cache
 import pandas as pd
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from labs._check import is_number, is_whole
 from labs.governance.masking import TokenVault
 from labs.governance.matching import sql_contains
 
@@ -94,9 +95,10 @@ def fixture_db(con, scale: float = 0.02, seed: int = 42) -> None:
 
 def identifiers(con, customer_id: int) -> dict:
     """What identifies a subject anywhere: id, e-mail, name, phone and every token of those values."""
-    row = con.execute("SELECT email, name, phone FROM raw_customers WHERE customer_id = ?", [customer_id]).fetchone()
-    if row is None:
+    rows = con.execute("SELECT email, name, phone FROM raw_customers WHERE customer_id = ?", [customer_id]).fetchall()
+    if not rows:
         return {"customer_id": int(customer_id), "strings": []}
+    row = rows[0]
     tokens = [r[0] for r in con.execute("SELECT token FROM token_vault WHERE value IN (?, ?, ?)", list(row)).fetchall()]
     return {"customer_id": int(customer_id), "strings": [v for v in (*row, *tokens) if v]}
 
@@ -129,7 +131,7 @@ def traces(con, who: dict) -> list[tuple[str, str, int]]:
             if predicate is None:
                 continue
             params = who["strings"] if "?" in predicate else []
-            n = con.execute(f'SELECT count(*) FROM "{table}" WHERE {predicate}', params).fetchone()[0]
+            n = con.execute(f'SELECT count(*) FROM "{table}" WHERE {predicate}', params).fetchall()[0][0]
             if n:
                 found.append((table, column, int(n)))
     return found
@@ -204,8 +206,9 @@ def erase(con, customer_id: int, keep_facts: bool = False) -> dict[str, int]:
     personal rows (the customer, clicks, consent, the vault, the mailing list, per-customer
     tables) are deleted either way.
     """
-    if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+    if not is_whole(customer_id):
         raise ValueError(f"customer_id must be an int; got {type(customer_id).__name__}")
+    customer_id = int(customer_id)
     row = con.execute("SELECT email FROM raw_customers WHERE customer_id = ?", [customer_id]).fetchall()
     email = row[0][0] if row else None
     deleted = {}
@@ -244,8 +247,8 @@ def apply_retention(con, table: str, column: str, keep_days: int, as_of: str) ->
         raise ValueError(f"table must be one of {', '.join(_tables(con))}; got {table!r}")
     if column not in columns:
         raise ValueError(f"column must be one of {', '.join(columns)} (of {table}); got {column!r}")
-    if keep_days < 0:
-        raise ValueError("keep_days must be >= 0")
+    if not is_number(keep_days) or keep_days < 0:
+        raise ValueError(f"keep_days must be a number of days >= 0, not {keep_days!r}.")
     cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=keep_days)
     return _count(con.execute(f'DELETE FROM "{table}" WHERE "{column}" < ? RETURNING 1', [cutoff.to_pydatetime()]))
 

@@ -31,6 +31,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from labs._check import is_number
+
 AS_OF = pd.Timestamp("2025-01-01")  # ages are computed on a fixed day, so results never drift
 QUASI_IDENTIFIERS = ("age", "city", "segment")
 REGIONS = {"US": "Americas", "CA": "Americas", "BR": "Americas", "GB": "Europe", "DE": "Europe",
@@ -353,7 +355,7 @@ def l_diversity(released: pd.DataFrame, sensitive: pd.Series, qis=QUASI_IDENTIFI
 def laplace_count(true_count: int, epsilon: float, rng) -> float:
     """A count released under epsilon-differential privacy: one person changes a count by at most
     1, so Laplace noise of scale 1/epsilon hides whether any one person is in it."""
-    if epsilon <= 0:
+    if not is_number(epsilon) or epsilon <= 0:
         raise ValueError(f"epsilon must be > 0; got {epsilon}")
     return float(true_count + rng.laplace(0.0, 1.0 / epsilon))
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labs._check import whole
 from labs.modeling._db import scalar
 
 TAGS = ("gift", "eco", "bestseller", "new", "bundle")
@@ -35,8 +36,7 @@ TAGS = ("gift", "eco", "bestseller", "new", "bundle")
 
 def product_tags(products: pd.DataFrame, max_tags: int = 3, seed: int = 11) -> pd.DataFrame:
     """One to ``max_tags`` distinct tags per product, seeded: columns product_id, tag."""
-    if not isinstance(max_tags, int) or isinstance(max_tags, bool) or not 1 <= max_tags <= len(TAGS):
-        raise ValueError(f"max_tags must be a whole number from 1 to {len(TAGS)}, not {max_tags!r}.")
+    max_tags = whole(max_tags, "max_tags", at_least=1, at_most=len(TAGS))
     if "product_id" not in products.columns:
         raise ValueError("products needs a product_id column.")
     rng = np.random.Generator(np.random.PCG64([seed, 2024]))

@@ -31,10 +31,11 @@ SCAN (read everything) or SEARCH ... USING INDEX:
 from __future__ import annotations
 
 import io
-import numbers
 from typing import NamedTuple
 
 import pandas as pd
+
+from labs._check import whole
 
 
 class ZoneMapScan(NamedTuple):
@@ -53,11 +54,10 @@ def row_groups_read(con, table: str, order_by: str, where: tuple, row_group_size
     import pyarrow.parquet as pq
 
     column, low, high = _check_where(where)
-    if not isinstance(row_group_size, numbers.Integral) or isinstance(row_group_size, bool) or row_group_size < 1:
-        raise ValueError(f"row_group_size must be a whole number >= 1, not {row_group_size!r}.")
+    row_group_size = whole(row_group_size, "row_group_size", at_least=1)
     arrow = con.sql(f"SELECT {column} FROM {table} ORDER BY {order_by}").to_arrow_table().combine_chunks()
     buffer = io.BytesIO()
-    pq.write_table(arrow, buffer, row_group_size=int(row_group_size), compression="zstd")
+    pq.write_table(arrow, buffer, row_group_size=row_group_size, compression="zstd")
     meta = pq.ParquetFile(io.BytesIO(buffer.getvalue())).metadata
     read = 0
     for i in range(meta.num_row_groups):

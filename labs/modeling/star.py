@@ -31,11 +31,11 @@ month"), so the warehouse reshapes the same data:
 from __future__ import annotations
 
 import io
-import numbers
 from pathlib import Path
 
 import pandas as pd
 
+from labs._check import whole
 from labs.modeling._db import scalar
 
 SOURCES = ("customers", "products", "orders", "order_items", "payments")
@@ -92,8 +92,7 @@ def load_sources(con, source: dict, copies: int = 1) -> None:
     shape and the same customers and products, for timings that measure the work rather
     than the overhead.
     """
-    if not isinstance(copies, numbers.Integral) or isinstance(copies, bool) or copies < 1:
-        raise ValueError(f"copies must be a whole number >= 1, not {copies!r}.")
+    copies = whole(copies, "copies", at_least=1)
     missing = [name for name in SOURCES if name not in source]
     if missing:
         raise ValueError(f"source is missing table(s) {', '.join(missing)}; it needs {', '.join(SOURCES)}.")
@@ -105,7 +104,7 @@ def load_sources(con, source: dict, copies: int = 1) -> None:
                 shifted += f", payment_id + k * {ORDER_ID_STRIDE} AS payment_id"
             excluded = "order_id, payment_id" if name == "payments" else "order_id"
             relation = (f"(SELECT {shifted}, * EXCLUDE ({excluded}) "
-                        f"FROM {relation}, range({int(copies)}) AS copy(k))")
+                        f"FROM {relation}, range({copies}) AS copy(k))")
         con.execute(f"CREATE OR REPLACE TABLE src_{name} AS SELECT * FROM {relation}")
         if isinstance(source[name], pd.DataFrame):
             con.unregister("__source")

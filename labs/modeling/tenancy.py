@@ -28,7 +28,6 @@ on one SaaS platform. Each tenant's application numbers its own rows, so
 """
 from __future__ import annotations
 
-import numbers
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from labs._check import is_whole, whole
 from labs.engines import duckdb, sqlite
 from labs.modeling._db import scalar
 
@@ -105,9 +105,7 @@ def build_shared(con, data: dict | None = None) -> None:
 
 def set_tenant(con, tenant_id: int) -> None:
     """Make ``tenant_id`` the session's tenant (what a connection pool does per request)."""
-    if not isinstance(tenant_id, numbers.Integral) or isinstance(tenant_id, bool):
-        raise ValueError(f"tenant_id must be a whole number, not {tenant_id!r}.")
-    con.execute(f"SET VARIABLE tenant_id = {int(tenant_id)}")
+    con.execute(f"SET VARIABLE tenant_id = {whole(tenant_id, 'tenant_id')}")
 
 
 def build_schema_per_tenant(con, data: dict | None = None, tenant_ids=None) -> None:
@@ -195,7 +193,7 @@ def layout_costs(tenant_counts=(4, 16, 64, 256)) -> pd.DataFrame:
     """
     rows = []
     for n in tenant_counts:
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        if not is_whole(n) or n < 1:
             raise ValueError(f"tenant_counts must hold whole numbers >= 1, not {n!r}.")
         ids = list(range(1, int(n) + 1))
         con = duckdb()

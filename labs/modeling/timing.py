@@ -1,7 +1,8 @@
-"""Timing that survives a busy laptop: run a few times, keep the fastest.
+"""Query timings for the modelling labs: each DuckDB query of a set, best of N runs.
 
-The fastest of N runs is the least disturbed by other programs, so it is the best
-estimate of what the work itself costs (the mean is pulled up by every hiccup).
+The timing itself lives in ``labs.timing`` (``best_of`` is re-exported here, so
+``timing.best_of`` works in notebook 02): the fastest of N runs is the least disturbed
+by other programs, so it is the best estimate of what the work itself costs.
 
     >>> seconds = best_of(lambda: sum(range(1000)), repeat=3)
     >>> seconds > 0
@@ -10,26 +11,12 @@ estimate of what the work itself costs (the mean is pulled up by every hiccup).
 from __future__ import annotations
 
 import sys
-import time
-from typing import Callable
 
 import pandas as pd
 
+from labs.timing import best_of
 
-def best_of(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
-    """The fastest of ``repeat`` timed calls of ``fn``, in seconds, after ``warmup`` untimed ones."""
-    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
-        raise ValueError(f"repeat must be a whole number >= 1, not {repeat!r}.")
-    if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
-        raise ValueError(f"warmup must be a whole number >= 0, not {warmup!r}.")
-    for _ in range(warmup):  # the first run pays for caches and lazy loading
-        fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+__all__ = ["best_of", "time_queries"]
 
 
 def time_queries(con, queries: dict[str, str], repeat: int = 5, progress: bool = True) -> pd.DataFrame:

@@ -25,11 +25,11 @@ json      a customer, features as JSON text                      no key
 from __future__ import annotations
 
 import io
-import numbers
 
 import numpy as np
 import pandas as pd
 
+from labs._check import is_number, is_whole
 from labs.modeling._db import scalar
 
 LAYOUTS = ("wide", "long", "map", "json")
@@ -71,9 +71,9 @@ def sparse_features(n_entities: int = 2000, n_features: int = 500, density: floa
     Values are small positive integers, like counts.
     """
     for name, value in (("n_entities", n_entities), ("n_features", n_features)):
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or not 1 <= value <= 9999_999:
+        if not is_whole(value) or not 1 <= value <= 9_999_999:
             raise ValueError(f"{name} must be a whole number from 1 to 9,999,999, not {value!r}.")
-    if not isinstance(density, numbers.Real) or isinstance(density, bool) or not 0 < density <= 1:
+    if not is_number(density) or not 0 < density <= 1:
         raise ValueError(f"density must be a fraction in (0, 1], not {density!r}.")
     rng = np.random.Generator(np.random.PCG64([seed, 2001]))
     present = rng.random((n_entities, n_features)) < density

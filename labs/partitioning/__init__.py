@@ -1,4 +1,5 @@
-"""Sharding and partitioning, for real: placements, skew, pruning and shards (notebook 05).
+"""Sharding and partitioning, for real: placements, skew, pruning and shards (notebook
+05-sharding-partitioning).
 
 - ``hashing``: a stable ``token()``, hash-mod-N, range, rendezvous and jump placements, moved keys,
   load spread, virtual-node positions on a ring;

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import numbers
 from typing import Iterable, Protocol, Sequence
 
 import pandas as pd
+
+from labs._check import is_whole, whole
 
 RING_BITS = 64
 RING_SIZE = 2**RING_BITS
@@ -64,7 +65,7 @@ def token(key) -> int:
     """
     if isinstance(key, bytes):
         data = key
-    elif isinstance(key, (str, numbers.Integral)) and not isinstance(key, bool):
+    elif isinstance(key, str) or is_whole(key):
         data = str(key).encode("utf-8")
     else:
         raise ValueError(f"key must be a str, an int or bytes, not {type(key).__name__} {key!r}.")
@@ -97,9 +98,12 @@ def check_nodes(nodes, name: str = "nodes") -> list[str]:
 
 
 def check_count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, not {value!r}.")
-    return int(value)
+    """``value`` as an int of at least ``minimum``: the kit's ``whole`` check, named for a count.
+
+        >>> check_count(4, "n_shards")
+        4
+    """
+    return whole(value, name, at_least=minimum)
 
 
 class ModN:

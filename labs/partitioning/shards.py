@@ -37,6 +37,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from labs import engines
+from labs._check import whole
 from labs.data import transactions
 from labs.partitioning.hashing import check_count, token
 
@@ -97,9 +98,7 @@ class ShardedStore:
         return transactions.sql(self.n_rows, self.seed, self.skew)
 
     def _check_shard(self, shard) -> int:
-        if isinstance(shard, bool) or not isinstance(shard, int) or not 0 <= shard < self.n_shards:
-            raise ValueError(f"shard must be a whole number from 0 to {self.n_shards - 1}, not {shard!r}.")
-        return shard
+        return whole(shard, "shard", at_least=0, at_most=self.n_shards - 1)
 
 
 def build(folder, n_shards: int = DEFAULT_SHARDS, n_rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED,

@@ -19,10 +19,9 @@ On Spark, ``partition_sizes`` shows how many rows each task of a shuffle gets, a
 """
 from __future__ import annotations
 
-import numbers
-
 import pandas as pd
 
+from labs._check import is_number
 from labs.data import transactions
 from labs.partitioning.hashing import Placement, check_count
 
@@ -85,7 +84,7 @@ def hot_keys(counts: pd.Series, n_shards: int, fraction: float = 0.5) -> list:
         ['a']
     """
     n_shards = check_count(n_shards, "n_shards")
-    if not isinstance(fraction, numbers.Real) or not 0 < fraction <= 1:
+    if not is_number(fraction) or not 0 < fraction <= 1:
         raise ValueError(f"fraction must be a number in (0, 1], not {fraction!r}.")
     limit = counts.sum() / n_shards * fraction
     return [_plain(k) for k in counts[counts > limit].sort_values(ascending=False).index]

@@ -29,6 +29,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from labs._check import is_whole
 from labs.partitioning.hashing import check_count, check_nodes
 
 N_SLOTS = 16_384
@@ -43,7 +44,7 @@ def key_slot(key) -> int:
         >>> key_slot("hello"), key_slot("{}x") == key_slot("{}x"), key_slot(1000) == key_slot("1000")
         (866, True, True)
     """
-    if isinstance(key, bool) or not isinstance(key, (str, int)):
+    if not (isinstance(key, str) or is_whole(key)):
         raise ValueError(f"key must be a str or an int, not {type(key).__name__} {key!r}.")
     text = str(key)
     start = text.find("{")

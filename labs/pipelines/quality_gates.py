@@ -25,6 +25,11 @@ neither side. Here a rule that is not TRUE counts as broken (``coalesce(rule, fa
 
 The same rules run on Spark (``gate_spark``): ``failed_rules_sql`` writes one
 expression that DuckDB and Spark SQL both understand.
+
+This module is notebook 03's thin layer over the kit's one rule engine,
+``labs.quality.rules`` (its ``Rule``, its ``failed_rules`` column, its split): what it
+adds is what a gate in a pipeline teaches, rules written as ``{name: SQL condition}``,
+two tables written in one transaction, and the reconciliation report.
 """
 from __future__ import annotations
 
@@ -33,15 +38,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-FAILED_RULES = "failed_rules"
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from labs.quality import rules as engine
+from labs.quality.rules import FAILED_RULES, Rule
 
+__all__ = ["FAILED_RULES", "GateReport", "Rule", "broken_sql", "failed_rules_sql", "gate_duckdb", "gate_spark",
+           "normalise_rules"]
 
-@dataclass(frozen=True)
-class Rule:
-    """One rule: a name (used in ``failed_rules``) and a SQL condition good rows satisfy."""
-    name: str
-    condition: str
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # a gate's rule names may use capitals, a standard's may not
 
 
 def normalise_rules(rules) -> list[Rule]:
@@ -54,7 +57,8 @@ def normalise_rules(rules) -> list[Rule]:
         items = list(rules.items())
     else:
         try:
-            items = [(r.name, r.condition) if isinstance(r, Rule) else tuple(r) for r in rules]
+            items = [(r.name, r.condition if r.check == engine.SQL else r) if isinstance(r, Rule) else tuple(r)
+                     for r in rules]
         except TypeError:
             raise ValueError("rules must be a dict {name: SQL condition} or a list of Rule; "
                              f"got {type(rules).__name__}.") from None
@@ -72,13 +76,17 @@ def normalise_rules(rules) -> list[Rule]:
         if not isinstance(condition, str) or not condition.strip():
             raise ValueError(f"rules: rule {name!r} needs a SQL condition as text; got {condition!r}.")
         seen.add(name)
-        out.append(Rule(name, condition.strip()))
+        out.append(Rule(name, condition=condition.strip()))
     return out
 
 
 def broken_sql(rule: Rule) -> str:
-    """TRUE when a row breaks ``rule``; a NULL result counts as broken."""
-    return f"NOT coalesce(({rule.condition}), false)"
+    """TRUE when a row breaks ``rule``; a NULL result counts as broken.
+
+        >>> broken_sql(Rule("positive_amount", condition="amount > 0"))
+        'NOT coalesce((amount > 0), false)'
+    """
+    return engine.fails_sql(rule)
 
 
 def failed_rules_sql(rules) -> str:
@@ -87,9 +95,7 @@ def failed_rules_sql(rules) -> str:
         >>> failed_rules_sql({"a": "x > 0"})
         "concat_ws(',', CASE WHEN NOT coalesce((x > 0), false) THEN 'a' END)"
     """
-    # concat_ws skips NULLs in both engines, so passed rules simply vanish from the list
-    parts = [f"CASE WHEN {broken_sql(r)} THEN '{r.name}' END" for r in normalise_rules(rules)]
-    return f"concat_ws(',', {', '.join(parts)})"
+    return engine.failed_rules_sql(normalise_rules(rules))
 
 
 @dataclass
@@ -135,11 +141,10 @@ def gate_duckdb(con, source: str, rules, passed: str, quarantine: str,
     counts = ", ".join(f"count(*) FILTER (WHERE {broken_sql(r)})" for r in rules)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __gate AS "
-                    f"SELECT *, {failed_rules_sql(rules)} AS {failed_column} FROM {source}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __gate AS {engine.tagged_sql(source, rules, failed_column)}")
         con.execute(f"CREATE OR REPLACE TABLE {passed} AS "
-                    f"SELECT * EXCLUDE ({failed_column}) FROM __gate WHERE {failed_column} = ''")
-        con.execute(f"CREATE OR REPLACE TABLE {quarantine} AS SELECT * FROM __gate WHERE {failed_column} <> ''")
+                    f"SELECT * EXCLUDE ({failed_column}) FROM __gate WHERE {failed_column} IS NULL")
+        con.execute(f"CREATE OR REPLACE TABLE {quarantine} AS SELECT * FROM __gate WHERE {failed_column} IS NOT NULL")
         per_rule = con.execute(f"SELECT {counts} FROM __gate").fetchall()[0]
         rows_in = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
         rows_passed = con.execute(f"SELECT count(*) FROM {passed}").fetchall()[0][0]
@@ -158,6 +163,5 @@ def gate_spark(df, rules, failed_column: str = FAILED_RULES):
 
     if failed_column in df.columns:
         raise ValueError(f"failed_column: the data already has a column {failed_column!r}; choose another name.")
-    tagged = df.withColumn(failed_column, F.expr(failed_rules_sql(rules)))
-    return (tagged.filter(F.col(failed_column) == "").drop(failed_column),
-            tagged.filter(F.col(failed_column) != ""))
+    failing = [(r.name, F.expr(broken_sql(r))) for r in normalise_rules(rules)]
+    return engine.split_spark(df, failing, column=failed_column)

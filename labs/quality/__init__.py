@@ -3,8 +3,8 @@ DuckDB/Spark/pandas, profiling, outliers, volume and freshness anomalies, data c
 scoring against planted defects.
 
 Modules: ``dimensions`` (the seven measurable dimensions on a shop with planted
-defects), ``rules`` (a standard as data, scorecard, quarantine, the batch gate and
-write-audit-publish), ``contracts`` (a producer's promise as data, checked in CI),
+defects), ``rules`` (the kit's one rule engine: a standard as data, scorecard, quarantine, the
+batch gate and write-audit-publish; notebook 03's pipeline gate is a layer over it), ``contracts`` (a producer's promise as data, checked in CI),
 ``profiling``, ``outliers`` (z-score, IQR, MAD), ``anomalies`` (daily volume and
 freshness), ``scoring`` (precision and recall), ``risk`` (a quick risk report) and
 ``monitoring`` (metrics with alert thresholds).

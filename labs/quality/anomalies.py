@@ -30,6 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labs._check import is_whole, whole
+
 START = pd.Timestamp("2024-01-01")
 # Weekends are quieter: Monday first, as pandas numbers weekdays.
 WEEKDAY_FACTOR = np.array([1.00, 1.03, 1.04, 1.01, 0.96, 0.62, 0.55])
@@ -53,11 +55,12 @@ def daily_loads(days: int = 180, seed: int = 42, base: int = 10_000, growth: flo
     Two loads that are not defects arrive on the deadline's edge (``EDGE_SECONDS`` after
     06:00): they are on time, since lateness counts whole minutes.
     """
-    if isinstance(days, bool) or not isinstance(days, int) or days < HISTORY_DAYS + 14:
-        raise ValueError(f"days must be a whole number >= {HISTORY_DAYS + 14}, not {days!r}.")
-    planted_total = n_spikes + n_drops + n_late + n_missing
-    if min(n_spikes, n_drops, n_late, n_missing) < 0 or planted_total > (days - HISTORY_DAYS) // 3:
-        raise ValueError(f"n_spikes, n_drops, n_late and n_missing must be >= 0 and leave room "
+    days = whole(days, "days", at_least=HISTORY_DAYS + 14)
+    planted_counts = (n_spikes, n_drops, n_late, n_missing)
+    planted_total = sum(planted_counts)
+    if (not all(is_whole(n) for n in planted_counts) or min(planted_counts) < 0
+            or planted_total > (days - HISTORY_DAYS) // 3):
+        raise ValueError(f"n_spikes, n_drops, n_late and n_missing must be whole numbers >= 0 and leave room "
                          f"between them: at most {(days - HISTORY_DAYS) // 3} in {days} days.")
     rng = np.random.default_rng([int(seed), 80])
     day = pd.date_range(pd.Timestamp(start), periods=days, freq="D")
@@ -145,8 +148,7 @@ def seasonal_volume_anomalies(counts: pd.Series, weeks: int = 4, threshold: floa
     load lands. Days with no history for their weekday are never flagged.
     """
     series = _as_counts(counts)
-    if weeks < 1:
-        raise ValueError(f"weeks must be >= 1, not {weeks!r}.")
+    weeks = whole(weeks, "weeks", at_least=1)
     # Reindex on the calendar so that "same weekday last week" is exactly 7 days back.
     full = series.reindex(pd.date_range(series.index.min(), series.index.max(), freq="D"))
     logs = np.log(full.clip(lower=1))

@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labs._check import number, whole
+
 # 0.6745 is the 75th percentile of the standard normal: it makes MAD comparable to a std.
 MAD_SCALE = 0.6745
 
@@ -38,15 +40,9 @@ def _values(values) -> pd.Series:
     return series.astype(float)
 
 
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a number > 0, not {value!r}.")
-    return float(value)
-
-
 def zscore(values, threshold: float = 3.0) -> pd.Series:
     """True where ``|x - mean| / std > threshold``; nulls are never outliers."""
-    x, threshold = _values(values), _positive("threshold", threshold)
+    x, threshold = _values(values), number(threshold, "threshold", above=0)
     std = x.std()
     if not std or np.isnan(std):
         return pd.Series(False, index=x.index)
@@ -55,7 +51,7 @@ def zscore(values, threshold: float = 3.0) -> pd.Series:
 
 def iqr(values, k: float = 1.5) -> pd.Series:
     """True outside Tukey's fences ``[Q1 - k*IQR, Q3 + k*IQR]``."""
-    x, k = _values(values), _positive("k", k)
+    x, k = _values(values), number(k, "k", above=0)
     q1, q3 = x.quantile(0.25), x.quantile(0.75)
     spread = q3 - q1
     return ((x < q1 - k * spread) | (x > q3 + k * spread)).fillna(False)
@@ -67,7 +63,7 @@ def mad(values, threshold: float = 3.5) -> pd.Series:
     When more than half the values are equal, MAD is 0: then only values that differ
     from the median are flagged.
     """
-    x, threshold = _values(values), _positive("threshold", threshold)
+    x, threshold = _values(values), number(threshold, "threshold", above=0)
     median = x.median()
     deviation = (x - median).abs()
     spread = deviation.median()
@@ -99,8 +95,7 @@ def order_amounts(n: int = 5_000, seed: int = 42) -> pd.Series:
 
     Indexed by ``row_id`` 0..n-1, named ``total_amount``.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1, not {n!r}.")
+    n = whole(n, "n", at_least=1)
     rng = np.random.default_rng([int(seed), 81])
     amounts = np.round(rng.lognormal(np.log(110), 0.8, n), 2)
     return pd.Series(amounts, index=pd.RangeIndex(n, name="row_id"), name="total_amount")

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from labs._check import fraction
+
 LEVELS = ("low", "medium", "high")
 
 
@@ -51,8 +53,7 @@ def risk_report(df: pd.DataFrame, key=None, z: float = 3.0, missing_high: float 
     for k in [*keys, *ids, *references]:
         if k not in df.columns:
             raise ValueError(f"column {k!r} is not in the frame; its columns are {', '.join(map(str, df.columns))}.")
-    if not 0 <= missing_high <= 1:
-        raise ValueError(f"missing_high must be a share from 0 to 1, not {missing_high!r}.")
+    missing_high = fraction(missing_high, "missing_high")
     duplicates = int(df.duplicated(subset=keys).sum()) if keys else 0
     identifiers = set(keys) | set(ids) | set(references)
     rows = []

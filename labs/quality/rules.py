@@ -28,9 +28,6 @@ Great Expectations' ``mostly`` is the threshold.
 Checks (``CHECKS``), each a condition on one column; a null passes every check except
 ``not_null``, so a missing value is counted once, as missing:
 
-Checks (``CHECKS``), each a condition on one column; a null passes every check except
-``not_null``, so a missing value is counted once, as missing:
-
 =============  =================  ==============================================
 check          dimension          parameters
 =============  =================  ==============================================
@@ -58,21 +55,33 @@ the rows that fail an ``error`` or ``critical`` rule, each with the rules it fai
 Tables need a ``row_id`` column (``labs.data.defects.inject`` adds one): it decides
 which copy of a duplicated key is the first, and names the rows in quarantine.
 
-Notebook 03 has a smaller gate (``labs.pipelines.quality_gates``: free SQL conditions,
-every failure quarantined) to show where a gate sits in a pipeline; this module is the
-standard itself, as notebook 08 teaches it: typed checks, dimensions, thresholds.
+This module is the kit's one rule engine: the ``Rule``, the ``failed_rules`` column and the
+quarantine split on DuckDB, Spark and pandas. Two notebooks use it in two shapes:
+
+- notebook 08 writes a *standard*: typed checks on named columns, with dimensions,
+  thresholds and severities (``check_rules``, the scorecards, ``quarantine_*``);
+- notebook 03 puts a *gate* in a pipeline (``labs.pipelines.quality_gates``, a thin layer
+  over this module): a rule is a free SQL condition (``Rule(name, condition=...)``, the
+  ``sql`` check), every failure is quarantined, and the counts are reconciled.
+
+Both tag a row with the rules it fails and split on that tag, with the same code:
+
+    >>> print(tagged_sql("batch", [Rule("has_id", condition="id IS NOT NULL")]))
+    SELECT *, nullif(concat_ws(',', CASE WHEN NOT coalesce((id IS NOT NULL), false) THEN 'has_id' END), '') AS failed_rules FROM batch
 """
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pandas as pd
+
+from labs._check import is_number
 
 CHECKS = ("not_null", "unique", "pattern", "in_set", "in_range", "references")
 DIMENSION = {"not_null": "completeness", "unique": "uniqueness", "pattern": "validity",
              "in_set": "validity", "in_range": "validity", "references": "integrity"}
+SQL = "sql"  # a free SQL condition good rows satisfy: the rules of a pipeline's gate (notebook 03)
 SEVERITIES = ("warn", "error", "critical")
 ROW_ID = "row_id"
 FAILED_RULES = "failed_rules"
@@ -81,12 +90,21 @@ SCORECARD_COLUMNS = ["rule", "table", "column", "dimension", "severity", "thresh
                      "rows", "failed", "pass_rate", "status"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Rule:
+    """One rule: a name (it becomes a column name, and lands in ``failed_rules``) and what a good row is.
+
+    Either a typed ``check`` on ``table.column`` with its parameters, or, when no check is
+    given, a free SQL ``condition`` that good rows satisfy. Only the fields that differ from
+    their defaults are shown:
+
+        >>> Rule("positive_amount", condition="amount > 0")
+        Rule(name='positive_amount', condition='amount > 0')
+    """
     name: str
-    table: str
-    column: str
-    check: str
+    table: str = ""
+    column: str = ""
+    check: str = SQL
     threshold: float = 1.0
     severity: str = "error"
     pattern: str | None = None
@@ -95,6 +113,12 @@ class Rule:
     high: float | None = None
     ref: str | None = None
     description: str = ""
+    condition: str | None = None
+
+    def __repr__(self) -> str:
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name == "name" or getattr(self, f.name) != f.default]
+        return f"Rule({', '.join(shown)})"
 
     @property
     def dimension(self) -> str:
@@ -111,10 +135,10 @@ class Rule:
 
 def from_records(records) -> list[Rule]:
     """Rules from plain dicts (a YAML or JSON file, a table in a wiki), checked for unknown fields."""
-    known = set(Rule.__dataclass_fields__)
+    known = [f.name for f in fields(Rule)]
     rules = []
     for i, record in enumerate(records):
-        unknown = sorted(set(record) - known)
+        unknown = sorted(set(record) - set(known))
         name = record.get("name", f"#{i}")
         if unknown:
             raise ValueError(f"rule {name!r}: unknown field {unknown[0]!r}; the fields are {', '.join(known)}.")
@@ -140,12 +164,14 @@ def check_rules(rules, columns: dict) -> list[Rule]:
         if rule.name in seen:
             raise ValueError(f"{where}: the name is used twice; every rule needs its own name.")
         seen.add(rule.name)
+        if rule.check == SQL and rule.condition is None:
+            raise ValueError(f"{where}: no check given; choose from {', '.join(CHECKS)}.")
         if rule.check not in CHECKS:
             raise ValueError(f"{where}: unknown check {rule.check!r}; choose from {', '.join(CHECKS)}.")
         if rule.severity not in SEVERITIES:
             raise ValueError(f"{where}: unknown severity {rule.severity!r}; choose from {', '.join(SEVERITIES)}.")
         t = rule.threshold
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or math.isnan(t) or not 0 <= t <= 1:
+        if not is_number(t) or not 0 <= t <= 1:
             raise ValueError(f"{where}: threshold must be a pass rate from 0 to 1 (0.995 = 99.5%), not {t!r}.")
         _check_column(where, rule.table, rule.column, columns)
         if rule.check == "pattern":
@@ -276,6 +302,9 @@ def fails_sql(rule: Rule) -> str:
         ...                values=("paid", "shipped")))
         '("status" IS NOT NULL AND "status" NOT IN (\\'paid\\', \\'shipped\\'))'
     """
+    if rule.check == SQL:
+        # the condition says what a good row is; a NULL (unknown) result is not good
+        return f"NOT coalesce(({rule.condition}), false)"
     c = _q(rule.column)
     if rule.check == "not_null":
         return f"({c} IS NULL)"
@@ -325,6 +354,29 @@ def scorecard_duckdb(con, tables: dict, rules) -> pd.DataFrame:
     return _scorecard(rules, counts)
 
 
+def failed_rules_sql(rules, fails=fails_sql) -> str:
+    """One SQL expression, for DuckDB and Spark alike, naming the rules a row fails ('' for none).
+
+    ``fails(rule)`` is SQL that is true when a row fails the rule (``fails_sql`` by default).
+
+        >>> failed_rules_sql([Rule("a", condition="x > 0")])
+        "concat_ws(',', CASE WHEN NOT coalesce((x > 0), false) THEN 'a' END)"
+    """
+    # concat_ws skips NULLs in both engines, so the rules a row passes simply vanish from the list
+    parts = [f"CASE WHEN {fails(r)} THEN {_lit(r.name)} END" for r in rules]
+    return f"concat_ws(',', {', '.join(parts)})"
+
+
+def tagged_sql(source: str, rules, column: str = FAILED_RULES, order_by: str | None = None) -> str:
+    """Every row and column of ``source`` plus ``column``: the rules the row fails, NULL when none.
+
+    Splitting on that one column is the quarantine: ``column IS NULL`` passes, the rest is
+    quarantined, and no row can land on neither side.
+    """
+    sql = f"SELECT *, nullif({failed_rules_sql(rules)}, '') AS {column} FROM {source}"
+    return sql + (f" ORDER BY {order_by}" if order_by else "")
+
+
 def quarantine_duckdb(con, tables: dict, rules, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(passed, quarantined)`` rows of ``table``: a row fails when it breaks an error or
     critical rule; quarantined rows keep every column plus ``failed_rules``."""
@@ -333,20 +385,13 @@ def quarantine_duckdb(con, tables: dict, rules, table: str) -> tuple[pd.DataFram
     gating = [r for r in rules if r.table == table and r.severity != "warn"]
     if not gating:
         return tables[table].copy(), tables[table].iloc[0:0].assign(**{FAILED_RULES: pd.Series(dtype=str)})
-    names = ", ".join(f"CASE WHEN {_q(r.name)} THEN {_lit(r.name)} END" for r in gating)
-    sql = f"""
-        WITH flags AS ({flags_sql(gating, table)}),
-        failed AS (SELECT {ROW_ID}, concat_ws(',', {names}) AS {FAILED_RULES} FROM flags)
-        SELECT t.*, nullif(f.{FAILED_RULES}, '') AS {FAILED_RULES}
-        FROM {_q(table)} t JOIN failed f USING ({ROW_ID})
-        ORDER BY t.{ROW_ID}"""
-    both = con.execute(sql).df()
-    return _split(both)
+    return split_tagged(con.execute(tagged_sql(_q(table), gating, order_by=ROW_ID)).df())
 
 
-def _split(both: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    bad = both[FAILED_RULES].notna()
-    passed = both.loc[~bad].drop(columns=[FAILED_RULES]).reset_index(drop=True)
+def split_tagged(both: pd.DataFrame, column: str = FAILED_RULES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(passed, quarantined)`` of a pandas frame tagged by ``tagged_sql`` or ``split_pandas``."""
+    bad = both[column].notna()
+    passed = both.loc[~bad].drop(columns=[column]).reset_index(drop=True)
     return passed, both.loc[bad].reset_index(drop=True)
 
 
@@ -418,12 +463,22 @@ def quarantine_spark(session, tables: dict, rules, table: str):
     frames = {n: (session.createDataFrame(f) if isinstance(f, pd.DataFrame) else f) for n, f in tables.items()}
     rules = check_rules(rules, {n: list(f.columns) for n, f in frames.items()})
     gating = [r for r in rules if r.table == table and r.severity != "warn"]
-    original = frames[table].columns
     df, exprs = _spark_flags(frames, gating, table)
-    names = F.concat_ws(",", *[F.when(e, F.lit(r.name)) for r, e in zip(gating, exprs)])
-    both = df.select(*original, F.nullif(names, F.lit("")).alias(FAILED_RULES))
-    passed = both.where(F.col(FAILED_RULES).isNull()).drop(FAILED_RULES)
-    return passed, both.where(F.col(FAILED_RULES).isNotNull())
+    return split_spark(df, [(r.name, e) for r, e in zip(gating, exprs)], columns=frames[table].columns)
+
+
+def split_spark(df, failing, columns=None, column: str = FAILED_RULES):
+    """``(passed, quarantined)`` lazy Spark DataFrames, split as ``tagged_sql`` splits.
+
+    ``failing`` is ``[(rule name, Spark boolean Column true when a row fails), ...]``;
+    ``columns`` are the ones to keep (all by default: helper columns a check joined on go).
+    """
+    from pyspark.sql import functions as F
+
+    names = F.concat_ws(",", *[F.when(e, F.lit(name)) for name, e in failing])
+    both = df.select(*(columns if columns is not None else ["*"]), F.nullif(names, F.lit("")).alias(column))
+    passed = both.where(F.col(column).isNull()).drop(column)
+    return passed, both.where(F.col(column).isNotNull())
 
 
 # --- pandas: the same standard as boolean masks -----------------------------------------------
@@ -466,12 +521,19 @@ def quarantine_pandas(tables: dict, rules, table: str) -> tuple[pd.DataFrame, pd
     """``(passed, quarantined)`` as ``quarantine_duckdb`` splits them, with pandas."""
     rules = check_rules(rules, {n: list(f.columns) for n, f in tables.items()})
     gating = [r for r in rules if r.table == table and r.severity != "warn"]
-    df = tables[table]
-    masks = pd.DataFrame({r.name: fails_pandas(r, tables) for r in gating}, index=df.index)
+    return split_pandas(tables[table], {r.name: fails_pandas(r, tables) for r in gating})
+
+
+def split_pandas(df: pd.DataFrame, failing: dict, order_by: str = ROW_ID,
+                 column: str = FAILED_RULES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(passed, quarantined)`` of ``df``, split as ``tagged_sql`` splits.
+
+    ``failing`` is ``{rule name: boolean Series over df, true where a row fails}``.
+    """
+    masks = pd.DataFrame(failing, index=df.index)
     failed = masks.apply(lambda row: ",".join(n for n, bad in row.items() if bad) or None, axis=1) \
-        if gating else pd.Series(None, index=df.index, dtype=object)
-    both = df.assign(**{FAILED_RULES: failed}).sort_values(ROW_ID, kind="stable")
-    return _split(both)
+        if failing else pd.Series(None, index=df.index, dtype=object)
+    return split_tagged(df.assign(**{column: failed}).sort_values(order_by, kind="stable"), column)
 
 
 def reconcile(rows_in: int, passed, quarantined) -> dict:

@@ -1,7 +1,18 @@
-"""Replication, quorums and CAP, simulated: a lab you can break on purpose (notebook 06-cap-replication).
+"""Replication, quorums and CAP, simulated: the lab of notebook 06-cap-replication, one you can break on purpose.
 
-- ``sim``: a deterministic discrete-event simulator of a replicated register (leaderless
-  quorums or leader/follower, refusing or degrading under a network partition);
+The simulator of a replicated register (leaderless quorums or leader/follower, refusing or
+degrading under a network partition), in the modules it is built from:
+
+- ``config``: ``Cluster``, ``Delays``, ``Partition``: what a run is set up with, checked when built;
+- ``workloads``: ``RandomClients``, ``WriteThenRead``, ``Scripted``: the clients and when they act;
+- ``simulator``: the deterministic event engine, network, replicas and healing, and ``simulate``;
+- ``leaderless`` and ``leader``: the two protocols (quorums with read repair; one leader's log);
+- ``requests``: what a node keeps while it coordinates a request;
+- ``results``: ``Run``, what one run leaves behind;
+- ``sim``: the names above in one import (``from labs.replication.sim import simulate``).
+
+And around it:
+
 - ``history``: what clients saw, and the anomalies in it (stale reads, read-your-writes);
 - ``linearizability``: a Wing–Gong checker that says whether a history could come from one copy;
 - ``experiments``: many seeded runs pooled into tables;
@@ -15,10 +26,13 @@
     >>> check(run.history).ok
     True
 """
+from labs.replication.config import Cluster, Delays, Partition
 from labs.replication.history import (History, Op, monotonic_read_violations, read_your_writes_violations,
                                       stale_rate, stale_reads)
 from labs.replication.linearizability import Result, TooHard, check, is_linearizable
-from labs.replication.sim import Cluster, Delays, Partition, RandomClients, Run, Scripted, WriteThenRead, simulate
+from labs.replication.results import Run
+from labs.replication.simulator import simulate
+from labs.replication.workloads import RandomClients, Scripted, WriteThenRead
 
 __all__ = [
     "Cluster", "Delays", "History", "Op", "Partition", "RandomClients", "Result", "Run", "Scripted", "TooHard",

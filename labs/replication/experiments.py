@@ -3,7 +3,7 @@
 One run is an anecdote; a stale-read *rate* needs many runs. ``measure`` repeats a setup over
 seeds and pools the operations of all runs, so a p99 is a p99 over every request made.
 
-    >>> from labs.replication.sim import Cluster, RandomClients
+    >>> from labs.replication import Cluster, RandomClients
     >>> clients = RandomClients({"c1": "n1", "c2": "n2", "c3": "n3"}, duration=300)
     >>> strong = measure(Cluster.leaderless(3, r=2, w=2), clients, seeds=range(5))
     >>> strong["stale_reads"]
@@ -15,9 +15,12 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from labs.replication.config import Cluster, Delays
 from labs.replication.history import stale_reads
 from labs.replication.linearizability import check
-from labs.replication.sim import Cluster, Delays, RandomClients, quantile, simulate
+from labs.replication.results import quantile
+from labs.replication.simulator import simulate
+from labs.replication.workloads import RandomClients
 
 # A data centre per node for three classic layouts of three replicas.
 LAYOUTS = {

@@ -12,9 +12,11 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from labs.replication.config import Cluster, Delays, Partition
 from labs.replication.experiments import REGION_DELAYS, measure, runs
 from labs.replication.history import monotonic_read_violations, read_your_writes_violations, stale_reads
-from labs.replication.sim import Cluster, Delays, Partition, RandomClients, Scripted, WriteThenRead, simulate
+from labs.replication.simulator import simulate
+from labs.replication.workloads import RandomClients, Scripted, WriteThenRead
 
 # --- three replicas, one cut off: quorums that refuse (or degrade) ------------------------------
 QUORUM_CLIENTS = {"c1": "n1", "c2": "n2", "c3": "n3"}

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from labs._check import is_whole
+
 ORIGIN = pd.Timestamp("2024-06-01 12:00:00", tz="UTC")
 LATE_LAG = pd.Timedelta(minutes=25)
 RETRY_AFTER = pd.Timedelta(seconds=30)
@@ -56,7 +58,7 @@ class Feed:
         return int(self.events["batch"].max()) + 1
 
     def batch(self, k: int) -> pd.DataFrame:
-        if not 0 <= k < self.n_batches:
+        if not is_whole(k) or not 0 <= k < self.n_batches:
             raise ValueError(f"k must be between 0 and {self.n_batches - 1}; got {k!r}")
         rows = self.events[self.events["batch"] == k].sort_values(["arrival_time", "event_id"])
         return rows[list(COLUMNS)].reset_index(drop=True)
@@ -75,7 +77,7 @@ def make_feed(n_sessions: int = 40, minutes: int = 20, batch_minutes: int = 10,
     """The scripted feed: ``n_sessions`` sessions starting over ``minutes``, cut into batches."""
     for name, value, low in (("n_sessions", n_sessions, 1), ("minutes", minutes, 1),
                              ("batch_minutes", batch_minutes, 1), ("n_duplicates", n_duplicates, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        if not is_whole(value) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
     from labs.data import ecommerce
 

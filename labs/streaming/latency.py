@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from labs._check import is_number
+
 
 def mean_latency(trigger_s: float, processing_s: float) -> float:
     """Average event latency of a steady micro-batch stream: max(interval, processing) / 2 + processing."""
@@ -47,5 +49,5 @@ def simulate(trigger_s: float, processing_s: float, n_events: int = 20_000, seed
 
 def _check(trigger_s, processing_s):
     for name, value in (("trigger_s", trigger_s), ("processing_s", processing_s)):
-        if not isinstance(value, (int, float)) or value < 0:
+        if not is_number(value) or value < 0:
             raise ValueError(f"{name} must be a number >= 0 (seconds); got {value!r}")

@@ -28,6 +28,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+from labs._check import is_whole
+
 
 @dataclass(frozen=True)
 class Record:
@@ -44,7 +46,7 @@ class Log:
         self._committed: dict[tuple[str, str, int], int] = {}
 
     def create_topic(self, topic: str, partitions: int = 1) -> None:
-        if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
+        if not is_whole(partitions) or partitions < 1:
             raise ValueError(f"partitions must be an integer >= 1; got {partitions!r}")
         if topic in self._topics:
             raise ValueError(f"topic {topic!r} exists already")
@@ -113,7 +115,7 @@ class Consumer:
         for p, offset in offsets.items():
             if p not in self.position:
                 raise ValueError(f"partition must be one of {sorted(self.position)}; got {p!r}")
-            if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= self.log.end_offset(self.topic, p):
+            if not is_whole(offset) or not 0 <= offset <= self.log.end_offset(self.topic, p):
                 raise ValueError(f"offset for partition {p} must be an integer between 0 and the partition's end "
                                  f"({self.log.end_offset(self.topic, p)}); got {offset!r}")
             self.log.commit(self.group, self.topic, p, offset)
@@ -151,7 +153,7 @@ def crash_test(run_consumer, n_records: int = 30, crash_at: int = 17, partitions
     covered unhandled records came (``early_commit``: "before handling", "part-way through the
     poll", or "" when every commit covered handled records only).
     """
-    if not 1 <= crash_at <= n_records:
+    if not is_whole(crash_at) or not 1 <= crash_at <= n_records:
         raise ValueError(f"crash_at must be between 1 and n_records={n_records}; got {crash_at!r}")
     log = Log()
     log.create_topic("clicks", partitions)

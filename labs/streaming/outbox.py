@@ -16,6 +16,7 @@ de-duplicating on the event id.
 from __future__ import annotations
 
 from labs import engines
+from labs._check import is_whole
 
 
 class ServiceCrash(RuntimeError):
@@ -31,10 +32,10 @@ def _database():
 
 
 def _check(n_orders, *points):
-    if isinstance(n_orders, bool) or not isinstance(n_orders, int) or n_orders < 1:
+    if not is_whole(n_orders) or n_orders < 1:
         raise ValueError(f"n_orders must be an integer >= 1; got {n_orders!r}")
     for point in points:
-        if point is not None and (isinstance(point, bool) or not isinstance(point, int) or not 1 <= point <= n_orders):
+        if point is not None and not (is_whole(point) and 1 <= point <= n_orders):
             raise ValueError(f"a crash point must be None or between 1 and n_orders={n_orders}; got {point!r}")
 
 

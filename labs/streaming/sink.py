@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from labs import engines
+from labs._check import is_whole
 
 TABLE_DDL = ("CREATE TABLE IF NOT EXISTS clicks (event_id BIGINT, session_id BIGINT, event_type VARCHAR, "
              "page VARCHAR, device VARCHAR, event_time TIMESTAMP, batch_id BIGINT)")
@@ -185,10 +186,9 @@ def replay(write, batches, crash_batch: int | None, crash_before: int | None, co
     ``ran``: the statements its first attempt ran; ``hit``: the statement the crash came
     before (or None); ``swallowed``: the write returned normally although its connection failed.
     """
-    if crash_batch is not None and not 0 <= crash_batch < len(batches):
+    if crash_batch is not None and not (is_whole(crash_batch) and 0 <= crash_batch < len(batches)):
         raise ValueError(f"crash_batch must be None or between 0 and {len(batches) - 1}; got {crash_batch!r}")
-    if crash_before is not None and (isinstance(crash_before, bool) or not isinstance(crash_before, int)
-                                     or crash_before < 1):
+    if crash_before is not None and not (is_whole(crash_before) and crash_before >= 1):
         raise ValueError(f"crash_before must be None or an integer >= 1; got {crash_before!r}")
     report = {"ran": [], "hit": None, "swallowed": False}
     for batch_id, rows in enumerate(batches):

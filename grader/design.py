@@ -1,6 +1,6 @@
 """System-design drills as checkable exercises: capacity estimates and stage-by-stage designs.
 
-The drills live in ``grader/bank/design_prompts.json``: a shared catalogue of components per
+The drills live in ``grader/design_prompts.json``: a shared catalogue of components per
 stage, and per prompt the requirements, the numbers for a capacity estimate, the requirement
 rules (as data) and the kit's reference design. This module turns one prompt into
 ``grader.kinds.Number`` exercises (one per estimate) and one ``grader.kinds.Design`` exercise.
@@ -40,7 +40,7 @@ from pathlib import Path
 from grader.checkers import Problem
 from grader.kinds import Design, Number, Requirement
 
-PROMPTS_FILE = Path(__file__).resolve().parent.parent / "bank" / "design_prompts.json"
+PROMPTS_FILE = Path(__file__).resolve().parent / "design_prompts.json"
 STAGES = ("sources", "ingestion", "storage", "processing", "transformation", "orchestration",
           "quality", "governance", "serving", "monitoring", "scaling")
 TEST_KEYS = ("any_of", "all_of", "none_of", "param")

@@ -1,6 +1,6 @@
 """The curriculum: every item of the source material and where the kit covers it.
 
-``grader/bank/curriculum.json`` lists all 68 items (Q1.1 ... Q12.2, A1 ... A12, D1 ... D11, E1,
+``drills/data/curriculum.json`` lists all 68 items (Q1.1 ... Q12.2, A1 ... A12, D1 ... D11, E1,
 M1, R1, S1, N1) with their section and, for each, the bank entries, design drills and
 notebook sections that cover it. A notebook section is written ``"NN-name#anchor"``, where
 the anchor is the slug of a Markdown heading in ``solutions/NN-name.ipynb``:
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.drills.bank import BANK_DIR
+from drills.bank import BANK_DIR
 
 FILE = BANK_DIR / "curriculum.json"
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")

@@ -1,13 +1,13 @@
-"""``python -m grader drill``: flashcards and mock interviews in a terminal.
+"""``python -m drills``: flashcards and mock interviews in a terminal.
 
-    python -m grader drill flashcards [--topic T] [--difficulty N] [--limit K]
-    python -m grader drill mock [--n 5] [--topic T] [--difficulty N] [--seed S] [--minutes M]
-    python -m grader drill topics
+    python -m drills flashcards [--topic T] [--difficulty N] [--limit K]
+    python -m drills mock [--n 5] [--topic T] [--difficulty N] [--seed S] [--minutes M]
+    python -m drills topics
 
 Answers are read from standard input and end with an empty line, so a file of answers can
 be piped in (that is how the tests drive it)::
 
-    printf 'Type 2 keeps history rows\\n\\ngood\\n' | python -m grader drill flashcards --topic data-modeling --limit 1
+    printf 'Type 2 keeps history rows\\n\\ngood\\n' | python -m drills flashcards --topic data-modeling --limit 1
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import textwrap
 from typing import TextIO
 
 from grader import store
-from grader.drills import bank, mock, spaced
-from grader.drills.keypoints import match
+from drills import bank, mock, spaced
+from drills.keypoints import match
 
 WIDTH = 96
 
@@ -55,7 +55,7 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m grader drill",
+        prog="python -m drills",
         description="Interview drills in the terminal. Answers end with an empty line; input may be piped.")
     sub = parser.add_subparsers(dest="mode", required=True)
     p = sub.add_parser("flashcards", help="review the question bank, scheduled by Leitner boxes")

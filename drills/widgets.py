@@ -1,6 +1,6 @@
 """Notebook widgets for the drills: flashcards and a mock interview.
 
-    from grader.drills import widgets
+    from drills import widgets
     widgets.flashcards(topic="streaming")     # review cards, rate yourself, the scheduler picks the next
     widgets.mock_interview(n=5, seed=1)        # timed questions, then the self-check and your history
 
@@ -13,8 +13,8 @@ import html
 
 import ipywidgets as w
 
-from grader.drills import bank, mock, spaced
-from grader.drills.keypoints import Match, match
+from drills import bank, mock, spaced
+from drills.keypoints import Match, match
 
 # A dropdown option whose value is None reads as "nothing selected" in ipywidgets 8 (the box shows blank,
 # and choosing it in the browser clears the selection again), so "all" is "" for topics and 0 for difficulty.

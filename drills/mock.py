@@ -8,7 +8,7 @@
     >>> len(marked.match.covered), len(marked.match.missed), marked.over_time
     (2, 5, False)
 
-At the end each answer is compared with its entry's key points (``grader.drills.keypoints``)
+At the end each answer is compared with its entry's key points (``drills.keypoints``)
 and shown next to the model answer. That comparison looks for words, not understanding:
 read it as a list of things you may have left out, not as a mark. Each finished session is
 added to a local history (``<state dir>/drill-history.json``) so ``plot_strength`` can draw
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Callable
 
 from grader import store
-from grader.drills import bank
-from grader.drills.keypoints import Match, match
+from drills import bank
+from drills.keypoints import Match, match
 
 FILE = "drill-history.json"
 DISCLAIMER = ("The key-point check only looks for words from a list; it cannot tell whether what you "

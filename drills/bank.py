@@ -1,6 +1,6 @@
 """The question bank: every interview question with a model answer and the key points it must hit.
 
-The bank is a set of JSON files ``grader/bank/questions-*.json``, each a list of entries.
+The bank is a set of JSON files ``drills/data/questions-*.json``, each a list of entries.
 ``load()`` reads and checks them all; a malformed file is reported with the file, the entry
 and the field, so it can be fixed in one go.
 
@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.drills.keypoints import KeyPoint
+from drills.keypoints import KeyPoint
 
-BANK_DIR = Path(__file__).resolve().parent.parent / "bank"
+BANK_DIR = Path(__file__).resolve().parent / "data"
 ID = re.compile(r"^(Q\d+\.\d+|A\d+)$")
 COVER_ID = re.compile(r"^(Q\d+\.\d+|A\d+|D\d+|E1|M1|R1|S1|N1)$")
 DIFFICULTIES = (1, 2, 3)
