@@ -121,7 +121,7 @@ def check_engine_hash(con) -> None:
     """
     probe = [1, 12_345, 2**40 + 7]
     query = "SELECT " + ", ".join(f"hash(CAST({x} AS BIGINT))" for x in probe)
-    if list(con.execute(query).fetchone()) != [int(h) for h in murmur64(probe)]:
+    if list(con.execute(query).fetchall()[0]) != [int(h) for h in murmur64(probe)]:
         raise RuntimeError("this DuckDB's hash() is not MurmurHash64, so generated transactions would "
                            "differ from everyone else's: install a DuckDB version the kit supports "
                            "(see pyproject.toml).")
