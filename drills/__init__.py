@@ -9,11 +9,14 @@ One small module per job:
 
 - ``bank``: load and check the question bank (``drills/data/questions-*.json``), filter it.
 - ``keypoints``: which key points a typed answer mentions (a word matcher, with known limits).
-- ``spaced``: Leitner boxes that choose the next flashcard; state kept locally.
-- ``mock``: a timed mock interview, its self-check report and your history by topic.
+- ``cards``: the bank cut into one-minute flashcards (main, one per key point, one per follow-up).
+- ``spaced``: FSRS scheduling of those cards, the sitting around it, state kept locally.
+- ``anki``: the same cards as an Anki package.
+- ``mock``: a timed mock interview with follow-ups, its coverage report and your history by topic.
+- ``design_drill``: the system-design drills of ``grader.design`` in a terminal.
 - ``curriculum``: every item of the source material and where the kit covers it
   (``drills/data/curriculum.json``).
-- ``widgets``: the notebook UI; ``terminal``: ``python -m drills ...``.
+- ``widgets``: the notebook UI; ``terminal``: ``python -m drills ...``; ``console``: its input and output.
 
 The small JSON files that remember your cards and sessions are written by ``grader.store``,
 the same module that keeps your exercise progress.

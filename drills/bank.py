@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drills.keypoints import KeyPoint
@@ -30,6 +30,17 @@ class BankError(ValueError):
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A question the interviewer asks next, with its own short model answer and key points."""
+    question: str
+    answer: str
+    key_points: tuple[KeyPoint, ...]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     covers: tuple[str, ...]
@@ -41,7 +52,7 @@ class Entry:
     trade_offs: tuple[str, ...]
     example: str
     mistakes: tuple[str, ...]
-    follow_ups: tuple[str, ...]
+    follow_ups: tuple[FollowUp, ...]
     notebook: str | None
     source: str  # the bank file it came from
 
@@ -127,7 +138,49 @@ def load(folder: Path | None = None) -> list[Entry]:
                 raise BankError(f"{path.name}: entry {entry.id} is already defined in {seen[entry.id]}")
             seen[entry.id] = path.name
             entries.append(entry)
+    entries = _with_follow_up_answers(entries, folder)
     return sorted(entries, key=lambda e: order_key(e.id))
+
+
+def _key_points(raw: list, where: str) -> tuple[KeyPoint, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise BankError(f"{where}: field 'key_points' should be a non-empty list")
+    for i, kp in enumerate(raw):
+        if not isinstance(kp, dict) or not _text(kp.get("point")) or not _texts(kp.get("synonyms")):
+            raise BankError(f"{where}: key_points[{i}] should have a 'point' and a non-empty list of 'synonyms'")
+    return tuple(KeyPoint(kp["point"], tuple(kp["synonyms"])) for kp in raw)
+
+
+def _with_follow_up_answers(entries: list[Entry], folder: Path) -> list[Entry]:
+    """Give every follow-up question its answer from ``follow-ups-*.json``; a missing or stray one is an error."""
+    answers: dict[tuple[str, str], FollowUp] = {}
+    for path in sorted(folder.glob("follow-ups-*.json")):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise BankError(f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        if not isinstance(raw, list):
+            raise BankError(f"{path.name}: expected a list of follow-ups, got a {type(raw).__name__}")
+        for i, item in enumerate(raw):
+            where = f"{path.name}: follow-up {i + 1}"
+            if not isinstance(item, dict) or not all(_text(item.get(k)) for k in ("entry", "question", "answer")):
+                raise BankError(f"{where}: needs text fields 'entry', 'question' and 'answer'")
+            key = (item["entry"], item["question"])
+            if key in answers:
+                raise BankError(f"{where}: {item['entry']} already has an answer to {item['question']!r}")
+            answers[key] = FollowUp(item["question"], item["answer"], _key_points(item.get("key_points"), where))
+    known = {(e.id, q) for e in entries for q in e.follow_ups}
+    stray = sorted(set(answers) - known)
+    if stray:
+        entry, question = stray[0]
+        raise BankError(f"a follow-up answer belongs to no follow-up of {entry}: {question!r} "
+                        "(the question must be copied exactly from the entry)")
+    missing = sorted(known - set(answers), key=lambda k: order_key(k[0]))
+    if missing:
+        entry, question = missing[0]
+        raise BankError(f"{len(missing)} follow-up(s) have no answer in follow-ups-*.json, "
+                        f"the first of {entry}: {question!r}")
+    return [replace(e, follow_ups=tuple(answers[(e.id, q)] for q in e.follow_ups)) for e in entries]
 
 
 def order_key(item_id: str) -> tuple:

@@ -23,6 +23,11 @@ lists other ways to meet the same need (replaying from the archive instead of a 
     (True, False)
     >>> req.why
     'Reprocessing needs a log consumers can re-read. (ingestion needs a replayable log: kafka or kinesis)'
+
+A count sized from an estimate (``min_from``) is the lowest count that estimate's check accepts;
+an answer that carries the learner's own estimates under ``"estimates"`` is held to those instead
+(``sized_rules``), so a design that contradicts its own numbers fails.
+
     >>> estimate("ceil(events / 86400 * peak)", {"events": 2e9, "peak": 3})
     69445
 """
@@ -34,10 +39,11 @@ import json
 import math
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.checkers import Problem
+from grader.errors import LearnerError
 from grader.kinds import Design, Number, Requirement
 
 PROMPTS_FILE = Path(__file__).resolve().parent / "design_prompts.json"
@@ -170,7 +176,8 @@ def _expects(cond: dict, groups: dict | None = None, aliases: dict | None = None
                   ("in " + "/".join(map(str, cond["in"]))) if "in" in cond else "",
                   f"naming {cond['matches'].replace('|', ' or ')}" if "matches" in cond else ""]
         other = "".join(f' (or "{a}")' for a in aliases.get(p, ()))
-        parts.append(f'"{p}" ' + " ".join(b for b in bounds if b) + other)
+        sized = f", {cond['sized_by']}" if cond.get("sized_by") else ""
+        parts.append(f'"{p}" ' + " ".join(b for b in bounds if b) + other + sized)
     return f"{cond['stage']} needs " + "; ".join(parts)
 
 
@@ -325,9 +332,14 @@ def load(path: Path | None = None) -> dict:
     return data
 
 
-def _resolved(rule: dict, asks: list[dict], given: dict) -> dict:
+def _resolved(rule: dict, asks: list[dict], given: dict, own: dict | None = None) -> dict:
     """The rule with ``min_from`` turned into a ``min``: the lowest whole count the named estimate accepts,
-    so that an estimate the capacity check accepts is also accepted in the design."""
+    so that an estimate the capacity check accepts is also accepted in the design.
+
+    When the learner's own estimate (``own``, by estimate id) is one the check accepts, the design is
+    held to it instead: the lowest whole count within the estimate's tolerance of the learner's number.
+    It never falls below the lowest accepted count, as the tolerance allows one rounding, not two.
+    """
     if "min_from" not in rule:
         return rule
     names = {k: g["value"] for k, g in given.items()}
@@ -335,9 +347,29 @@ def _resolved(rule: dict, asks: list[dict], given: dict) -> dict:
         value = estimate(ask["formula"], names)
         names[ask["name"]] = value
         if ask["id"] == rule["min_from"]:
-            low, _ = _accepted(ask, value)
-            return {**rule, "min": math.ceil(low - 1e-9)}
+            low, high = _accepted(ask, value)
+            lowest = math.ceil(low - 1e-9)
+            theirs = (own or {}).get(ask["id"])
+            base = {k: v for k, v in rule.items() if k != "sized_by"}
+            if theirs is not None and low <= theirs <= high:
+                held = math.ceil(_accepted(ask, theirs)[0] - 1e-9)
+                if held > lowest:
+                    return {**base, "min": held,
+                            "sized_by": f"from your estimate of {theirs:,g} {ask['unit']}, within its tolerance"}
+            return {**base, "min": lowest}
     raise PromptError(f"rule '{rule['name']}': no estimate '{rule['min_from']}'")
+
+
+def sized_rules(p: Prompt, own: dict | None = None) -> tuple[dict, ...]:
+    """The prompt's rules with every ``min_from`` sized by the learner's own accepted estimates, if any.
+
+    >>> p = prompt("clickstream")
+    >>> [r["min"] for r in sized_rules(p) if r["name"] == "peak throughput"]
+    [21]
+    >>> [r["min"] for r in sized_rules(p, {"clickstream_partitions": 35}) if r["name"] == "peak throughput"]
+    [27]
+    """
+    return tuple(_resolved(r, p.asks, p.given, own) for r in p.rules)
 
 
 def prompts(data: dict | None = None) -> list[Prompt]:
@@ -383,15 +415,30 @@ def focus_requirement(cap: int) -> Requirement:
                        f"most {cap} per stage, or say why under \"why\": {{\"use\": [...], \"why\": \"...\"}}.")
 
 
+ESTIMATES = "estimates"
+
+
 @dataclass(kw_only=True)
 class StageDesign(Design):
     """A ``Design`` that also checks names inside lists and ``{"use": ...}`` dicts against the catalogue,
-    and adds the targeted sentence of a known slip (``sink: "exactly-once"``) to the rule it breaks."""
+    and adds the targeted sentence of a known slip (``sink: "exactly-once"``) to the rule it breaks.
+
+    An answer may carry the learner's own capacity estimates under ``"estimates"`` (by estimate id):
+    each one the capacity check accepts sizes the rules built on it (see ``sized_rules``), so the
+    design is held to the learner's own numbers. The answer alone decides, so batch grading can judge it.
+    """
     rules: tuple[dict, ...] = ()
     aliases: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
     max_per_stage: int = 0
+    source: Prompt | None = None
 
     def find_problem(self, payload):
+        if ESTIMATES in payload:
+            payload = dict(payload)
+            own = self._own_estimates(payload.pop(ESTIMATES))
+            if own:
+                return self.sized(own).find_problem(payload)
         off_menu = [f"{stage}: {name!r} is not one of {', '.join(self.catalogue[stage])}"
                     for stage, value in payload.items() if stage in self.catalogue and not isinstance(value, str)
                     for name in sorted(components(value)) if name not in self.catalogue[stage]]
@@ -408,6 +455,29 @@ class StageDesign(Design):
             name, _, why = line.partition(": ")
             details.append(f"{name}: {extra[name]} {why}" if extra.get(name) else line)
         return Problem(problem.message, details)
+
+    def sized(self, own: dict) -> "StageDesign":
+        """This exercise with its rules sized by the learner's own estimates (``sized_rules``)."""
+        if self.source is None:
+            return self
+        rules = sized_rules(self.source, own)
+        focus = (focus_requirement(self.max_per_stage),) if self.max_per_stage else ()
+        return replace(self, rules=rules, requirements=tuple(requirement(r, self.groups, self.aliases)
+                                                             for r in rules) + focus)
+
+    def _own_estimates(self, own) -> dict:
+        known = [ask["id"] for ask in self.source.asks] if self.source else []
+        if not isinstance(own, dict):
+            raise LearnerError(f'"{ESTIMATES}" must map estimate ids to numbers, for example '
+                               f'{{"{known[0] if known else "peak_events_per_s"}": 70000}}.')
+        unknown = [k for k in own if k not in known]
+        if unknown:
+            raise LearnerError(f"{', '.join(map(repr, unknown))} is not an estimate of this prompt; "
+                               f"its estimates are {', '.join(known) or 'none'}.")
+        wrong = [k for k, v in own.items() if isinstance(v, bool) or not isinstance(v, (int, float))]
+        if wrong:
+            raise LearnerError(f"The estimate {wrong[0]!r} must be a number.")
+        return own
 
 
 def _solution_text(value: float, ask: dict) -> str:
@@ -462,7 +532,7 @@ def design_exercise(p: Prompt, data: dict | None = None) -> StageDesign:
         stages=STAGES,
         requirements=requirements + ((focus_requirement(cap),) if cap else ()),
         catalogue={stage: tuple(menu[stage]) for stage in STAGES},
-        rules=p.rules, aliases=aliases, max_per_stage=cap,
+        rules=p.rules, aliases=aliases, groups=groups, max_per_stage=cap, source=p,
         prompt=f"{p.title}: fill every stage so that all stated requirements are met.",
         hints=p.hints,
         solution=design_text(p),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -234,3 +235,12 @@ def test_the_flashcard_widget_answers_a_click(browser, lab, pages):
     assert card.inner_text() != before, "the flashcard did not change when 'Show answer' was clicked"
     good = nb.panel().get_by_role("button", name="good").first
     assert good.is_enabled(), "the rating buttons stay disabled after the answer is shown"
+    # the mock interview's clock ticks in the browser, with no kernel work, once a question is shown
+    nb.panel().get_by_role("button", name="Start").first.click()
+    clock = nb.panel().get_by_text(re.compile(r"\d:\d\d of 3:00")).first
+    clock.wait_for(timeout=30_000)
+    first = clock.inner_text()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and clock.inner_text() == first:
+        time.sleep(0.3)
+    assert clock.inner_text() != first, f"the mock interview's clock stood still at {first!r}"

@@ -42,6 +42,41 @@ def test_every_entry_is_complete(entries):
         assert set(e.covers) <= set(ALL_IDS), f"{e.id} covers an unknown item"
 
 
+def test_every_follow_up_has_its_own_answer_and_key_points(entries):
+    follow_ups = [f for e in entries for f in e.follow_ups]
+    assert len(follow_ups) == 156
+    for e in entries:
+        for f in e.follow_ups:
+            words = len(f.answer.split())
+            assert 50 <= words <= 130, f"{e.id}: {f.question!r} has a {words}-word answer"
+            assert 3 <= len(f.key_points) <= 5, f"{e.id}: {f.question!r}"
+            assert f.answer != e.answer and f.question in str(f)
+
+
+def _follow_up_folder(tmp_path, change):
+    for path in bank.BANK_DIR.glob("*-*.json"):
+        raw = json.loads(path.read_text())
+        if path.name.startswith("follow-ups-"):
+            raw = change(path.name, raw)
+        _write(tmp_path, path.name, raw)
+    return tmp_path
+
+
+def test_a_follow_up_without_an_answer_is_an_error(tmp_path):
+    folder = _follow_up_folder(tmp_path, lambda name, raw: raw[1:] if name == "follow-ups-q1-q3.json" else raw)
+    with pytest.raises(bank.BankError, match=r"1 follow-up\(s\) have no answer .* the first of Q1.1"):
+        bank.load(folder)
+
+
+def test_a_stray_follow_up_answer_is_an_error(tmp_path):
+    def typo(name, raw):
+        if name == "follow-ups-a.json":
+            raw[0]["question"] += "?"
+        return raw
+    with pytest.raises(bank.BankError, match="belongs to no follow-up of Q12.2"):
+        bank.load(_follow_up_folder(tmp_path, typo))
+
+
 def _write(folder, name, data):
     (folder / name).write_text(json.dumps(data) if not isinstance(data, str) else data)
 

@@ -4,12 +4,14 @@ import json
 import math
 
 import pytest
+import yaml
 
 import grader
 from grader import design
 from grader.kinds import Number
 from grader.notebook import evaluate
 from grader.verdict import Status
+from labs import paths
 
 PROMPTS = design.prompts()
 IDS = [p.id for p in PROMPTS]
@@ -39,7 +41,7 @@ def test_missing_replay_fails_naming_the_requirement():
     v = unmet(design.design_exercise(p), answer)
     assert v.message == f"1 of {len(p.rules) + 1} requirements is not met."  # the rules and "focused stages"
     assert v.details[0].startswith("replay: Reprocessing 7 days")
-    assert "ingestion needs a replayable log: kafka, kinesis, pulsar, pubsub or event-hubs" in v.details[0]
+    assert "ingestion needs a replayable log: kafka, redpanda, kinesis, pulsar, pubsub or event-hubs" in v.details[0]
 
 
 def test_missing_pii_protection_fails_naming_the_requirement():
@@ -80,6 +82,7 @@ def test_a_missing_stage_and_an_empty_answer():
 
 
 GROUPS = design.load()["groups"]
+ALIASES = design.load()["parameter_aliases"]
 
 
 def _break(rule, value, catalogue):
@@ -111,6 +114,10 @@ def test_every_rule_is_checked_and_named(prompt_id):
     for rule in p.rules:
         answer = copy.deepcopy(p.reference)
         answer[rule["stage"]] = _break(rule, answer[rule["stage"]], catalogue)
+        # another way the reference also meets (ELT instead of batch jobs) is broken too
+        for way in rule.get("or", []):
+            if all(design._holds(c, answer, GROUPS, ALIASES) for c in way["all"]):
+                answer[way["all"][0]["stage"]] = _break(way["all"][0], answer[way["all"][0]["stage"]], catalogue)
         v = unmet(ex, answer)
         assert any(d.startswith(rule["name"] + ":") for d in v.details), (rule["name"], v.details)
 
@@ -197,6 +204,107 @@ def test_e1_orders_reach_the_stream():
     v = unmet(design.design_exercise(p), hourly)
     assert [d.split(":")[0] for d in v.details] == ["orders on the stream"]
     assert "Debezium reads" in p.notes["ingestion"] and "NiFi pulls products" in p.notes["ingestion"]
+
+
+# -- the alternatives of the design review, as data -------------------------------------------
+ALTERNATIVES = yaml.safe_load((paths.root() / "tests" / "answers" / "designs.yaml").read_text())
+
+
+def _alternative(entry):
+    """The design an entry describes: its start (the reference or the kitchen sink), then its changes."""
+    if entry.get("start") == "kitchen sink":
+        answer = {stage: {"use": sorted(items), **ALTERNATIVES["kitchen_sink"]}
+                  for stage, items in design.catalogue().items()}
+    else:
+        answer = copy.deepcopy(by_id(entry["prompt"]).reference)
+    answer.update(copy.deepcopy(entry.get("change", {})))
+    if "estimates" in entry:
+        answer["estimates"] = entry["estimates"]
+    return answer
+
+
+@pytest.mark.parametrize("entry", ALTERNATIVES["designs"],
+                         ids=[f"{e['prompt']}: {e['form']}" for e in ALTERNATIVES["designs"]])
+def test_alternative_designs_get_a_fair_verdict(entry):
+    assert entry["verdict"] in ("pass", "fail") and entry["why"].strip()
+    v = evaluate(design.design_exercise(by_id(entry["prompt"])), _alternative(entry))
+    if entry["verdict"] == "pass":
+        assert v.correct, v
+        return
+    assert v.status is Status.INCORRECT, v
+    assert sorted(d.split(":")[0] for d in v.details) == sorted(entry["fails"]), v.details
+    feedback = " ".join([v.message, *v.details]).lower()
+    for phrase in entry.get("says", []):
+        assert phrase.lower() in feedback, (phrase, v.details)
+
+
+def test_every_row_of_the_design_review_is_judged():
+    reviewed = {e.get("review") for e in ALTERNATIVES["designs"]}
+    assert {"Kinesis with shards", "GCP Pub/Sub, GCS, BigQuery", "Spark Structured Streaming with sink exactly-once",
+            "replay from the archive", "serverless BigQuery and dbt", "MQTT into Kafka with 16 partitions",
+            "correction path for late data", "status held in Postgres", "Apache Pinot",
+            "lakehouse instead of Snowflake", "Kafka Streams EOS, DynamoDB, ClickHouse", "orders via CDC into Kafka",
+            "kitchen sink", "cron, pandas-scripts and Grafana"} <= reviewed
+    sinks = {e["prompt"] for e in ALTERNATIVES["designs"] if e.get("start") == "kitchen sink"}
+    assert sinks == set(IDS)
+
+
+# -- a design held to the learner's own estimates ----------------------------------------------
+def _with_partitions(p, count, estimates=None):
+    answer = copy.deepcopy(p.reference)
+    answer["ingestion"] = {**answer["ingestion"], "partitions": count}
+    if estimates is not None:
+        answer["estimates"] = estimates
+    return answer
+
+
+def test_a_design_is_held_to_the_learners_own_accepted_estimate():
+    p = by_id("clickstream")
+    ex = design.design_exercise(p)
+    estimate = {ex_.id: ex_ for ex_ in design.capacity_exercises(p)}["clickstream_partitions"]
+    assert evaluate(estimate, 35).correct and evaluate(estimate, 36).status is Status.INCORRECT
+    low, _ = estimate.bounds(around=35)
+    held = math.ceil(low)  # 26.25 -> 27
+    assert evaluate(ex, _with_partitions(p, held, {"clickstream_partitions": 35})).correct
+    v = unmet(ex, _with_partitions(p, held - 1, {"clickstream_partitions": 35}))
+    assert [d.split(":")[0] for d in v.details] == ["peak throughput"]
+    assert '"partitions" >= 27 (or "shards"), from your estimate of 35 partitions, within its tolerance' in v.details[0]
+    # without the estimate, the same design is judged against the lowest accepted count, as before
+    assert evaluate(ex, _with_partitions(p, held - 1)).correct
+
+
+@pytest.mark.parametrize("theirs", [36, 10, 21])
+def test_an_estimate_that_cannot_raise_the_bar_leaves_the_lowest_accepted_count(theirs):
+    """A rejected estimate (36, 10) is not the learner's number to design by; an accepted low one (21) cannot
+    lower the bar below the lowest accepted count, as the tolerance allows one rounding, not two."""
+    p = by_id("clickstream")
+    ex = design.design_exercise(p)
+    lowest = next(r["min"] for r in p.rules if r["name"] == "peak throughput")
+    assert evaluate(ex, _with_partitions(p, lowest, {"clickstream_partitions": theirs})).correct
+    v = unmet(ex, _with_partitions(p, lowest - 1, {"clickstream_partitions": theirs}))
+    assert [d.split(":")[0] for d in v.details] == ["peak throughput"] and "your estimate" not in v.details[0]
+
+
+def test_own_estimates_size_an_absolute_tolerance_and_a_shard_count():
+    nodes = by_id("transactions")
+    ex = design.design_exercise(nodes)
+    five = {**copy.deepcopy(nodes.reference), "estimates": {"transactions_nodes": 5}}
+    five["scaling"] = {**five["scaling"], "nodes": 3}
+    assert "your estimate of 5 nodes" in unmet(ex, five).details[0]
+    sensors = by_id("sensors")
+    rules = {r["name"]: r for r in design.sized_rules(sensors, {"sensors_shards": 44})}
+    assert rules["burst capacity"]["min"] == 40  # 44 less 10%, rounded up
+
+
+@pytest.mark.parametrize("estimates, says", [
+    ({"partitions": 30}, "'partitions' is not an estimate of this prompt; its estimates are clickstream_peak"),
+    ({"clickstream_partitions": "30"}, "The estimate 'clickstream_partitions' must be a number."),
+    ([30], '"estimates" must map estimate ids to numbers'),
+])
+def test_estimates_given_with_a_design_must_be_the_prompts(estimates, says):
+    p = by_id("clickstream")
+    v = evaluate(design.design_exercise(p), {**p.reference, "estimates": estimates})
+    assert v.status is Status.ERROR and says in v.message, v
 
 
 def test_every_design_item_is_drilled():

@@ -41,29 +41,37 @@ def test_grader_drill_is_the_same_command():
 
 
 def test_flashcards_with_piped_answers_save_the_deck(tmp_path):
-    answers = ("Design the row key from access patterns, salting for hot spots.\n\ngood\n"
+    answers = ("Pick a high-cardinality shard key; rebalance with consistent hashing.\n\ngood\n"
                "\neasy\n")
     out = drill(["flashcards", "--topic", "sharding", "--limit", "2"], answers, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "[Q4.3 | sharding | difficulty 3 | box 0]" in out.stdout
+    assert "[Q4.4 | sharding | difficulty 2 | main | new]" in out.stdout
     assert "Covered" in out.stdout and "Model answer:" in out.stdout
+    for part in ("Trade-offs:", "Example:", "Common mistakes:", "Follow-ups an interviewer asks next:"):
+        assert part in out.stdout, f"the terminal shows the whole entry: {part} is missing"
     assert "Reviewed 2 card(s)" in out.stdout
     cards = json.loads((tmp_path / "drill-cards.json").read_text())["cards"]
-    assert cards["Q4.3"]["box"] == 1 and len(cards) == 2
+    assert set(cards) == {"Q4.4", "Q4.4/point-1"}
     again = drill(["flashcards", "--topic", "sharding", "--limit", "1"], "\nq\n", tmp_path)
-    assert "box 0]" in again.stdout and "[Q4.3" not in again.stdout  # rated cards are not due yet
+    assert "[Q4.4/point-2 " in again.stdout and "[Q4.4 " not in again.stdout  # rated cards are not due yet
+
+
+def test_long_lines_wrap_to_the_terminal():
+    code, out = run_in_process(["flashcards", "--topic", "sharding", "--limit", "1"], "\ngood\n")
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 110
 
 
 def test_mock_with_piped_answers_reports_and_keeps_history(tmp_path):
-    answers = "Kafka as a durable log, Flink with watermarks.\n\nBatch is cheaper.\n\n"
+    answers = "Kafka as a durable log, Flink with watermarks.\n\nI would add a dead-letter topic.\n\nBatch is cheaper.\n\n\n"
     out = drill(["mock", "--n", "2", "--topic", "streaming", "--seed", "7"], answers, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "Question 1 of 2" in out.stdout and "Question 2 of 2" in out.stdout
-    assert "self-check aid" in out.stdout and "Model answer:" in out.stdout
-    assert "Strength by topic" in out.stdout
+    assert "Question 1 of 2" in out.stdout and "Question 2 of 2" in out.stdout and "Follow-up:" in out.stdout
+    assert "[0:00 of 3:00] > " in out.stdout and "of 1:30] > " in out.stdout, "the clock shows in the prompt"
+    assert "coverage of key points" in out.stdout and "Model answer:" in out.stdout
+    assert "Coverage of key points by topic" in out.stdout and "strength" not in out.stdout.lower()
     history = json.loads((tmp_path / "drill-history.json").read_text())
-    assert len(history["sessions"]) == 1 and len(history["sessions"][0]["results"]) == 2
-    assert (tmp_path / "drill-strength.png").stat().st_size > 0
+    assert len(history["sessions"]) == 1 and len(history["sessions"][0]["results"]) == 4
+    assert (tmp_path / "drill-coverage.png").stat().st_size > 0
 
 
 def test_mock_stops_cleanly_when_input_ends_early():
