@@ -101,14 +101,20 @@ def _problem(raw) -> str | None:
     return None
 
 
-def read_file(path: Path) -> list[Entry]:
-    """The entries of one bank file, or BankError naming the file, entry and field."""
+def _json_list(path: Path, of: str) -> list:
+    """The JSON list in ``path``, or BankError naming the file and, for bad JSON, the line."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise BankError(f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     if not isinstance(raw, list):
-        raise BankError(f"{path.name}: expected a list of entries, got a {type(raw).__name__}")
+        raise BankError(f"{path.name}: expected a list of {of}, got a {type(raw).__name__}")
+    return raw
+
+
+def read_file(path: Path) -> list[Entry]:
+    """The entries of one bank file, or BankError naming the file, entry and field."""
+    raw = _json_list(path, "entries")
     entries = []
     for i, item in enumerate(raw):
         label = f"entry {i + 1}" + (f" ({item['id']})" if isinstance(item, dict) and isinstance(item.get("id"), str) else "")
@@ -155,13 +161,7 @@ def _with_follow_up_answers(entries: list[Entry], folder: Path) -> list[Entry]:
     """Give every follow-up question its answer from ``follow-ups-*.json``; a missing or stray one is an error."""
     answers: dict[tuple[str, str], FollowUp] = {}
     for path in sorted(folder.glob("follow-ups-*.json")):
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise BankError(f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-        if not isinstance(raw, list):
-            raise BankError(f"{path.name}: expected a list of follow-ups, got a {type(raw).__name__}")
-        for i, item in enumerate(raw):
+        for i, item in enumerate(_json_list(path, "follow-ups")):
             where = f"{path.name}: follow-up {i + 1}"
             if not isinstance(item, dict) or not all(_text(item.get(k)) for k in ("entry", "question", "answer")):
                 raise BankError(f"{where}: needs text fields 'entry', 'question' and 'answer'")

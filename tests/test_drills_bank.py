@@ -195,3 +195,13 @@ def test_every_entry_link_to_a_notebook_section_resolves(entries):
     for entry in linked:
         status, why = curriculum.resolve(entry.notebook, paths.root() / "solutions")
         assert status == "ok", f"{entry.id}: {why}"
+
+
+def test_a_broken_follow_ups_file_names_the_file_and_line(tmp_path):
+    folder = _follow_up_folder(tmp_path, lambda name, raw: raw)
+    (folder / "follow-ups-a.json").write_text('[{"entry": "A1",\n oops}]')
+    with pytest.raises(bank.BankError, match=r"follow-ups-a.json: not valid JSON \(line 2"):
+        bank.load(folder)
+    (folder / "follow-ups-a.json").write_text('{"entry": "A1"}')
+    with pytest.raises(bank.BankError, match="follow-ups-a.json: expected a list of follow-ups, got a dict"):
+        bank.load(folder)
