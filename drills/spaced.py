@@ -87,11 +87,10 @@ def wait_text(seconds: float) -> str:
     >>> wait_text(50), wait_text(600), wait_text(3 * 3600), wait_text(2.4 * 86400), wait_text(40 * 86400)
     ('1 minute', '10 minutes', '3 hours', '2 days', '1 month')
     """
-    for unit, size in (("month", 30 * DAY), ("day", DAY), ("hour", 3600.0), ("minute", 60.0)):
-        if seconds >= size * 0.95 or unit == "minute":
-            n = max(1, round(seconds / size))
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    raise AssertionError("unreachable")
+    unit, size = next(((u, s) for u, s in (("month", 30 * DAY), ("day", DAY), ("hour", 3600.0))
+                       if seconds >= s * 0.95), ("minute", 60.0))
+    n = max(1, round(seconds / size))
+    return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 # -- the state file -------------------------------------------------------------------------
@@ -220,6 +219,15 @@ class Deck:
             on_disk.update({c: self.cards[c] for c in self._rated})
             self.cards = on_disk
             store.write(self.path, {"version": VERSION, "cards": self.cards})
+
+    def later_text(self, cards: list[str], now: float | None = None) -> str:
+        """What to say when a sitting is over: when the next review is due, and how many new cards wait."""
+        soon = self.next_due_time(cards)
+        later = "" if soon is None else f" The next review is due in {wait_text(max(60.0, soon - self._now(now)))}."
+        waiting = sum(1 for c in dict.fromkeys(cards) if self.is_new(c))
+        capped = (f" {waiting} new card(s) wait for the coming days (at most {self.new_per_day} new a day)."
+                  if waiting else "")
+        return later + capped
 
     def summary(self, cards: list[str], now: float | None = None) -> dict[str, int]:
         """How many of ``cards`` are new, learning, in review, and due now (new cards within today's cap)."""

@@ -116,7 +116,7 @@ def flashcards(console: Console, entries: list[bank.Entry], args) -> int:
                      "the answer). Then rate yourself: again, hard, good or easy (a/h/g/e); q quits. "
                      "The check after a typed answer measures coverage of key points, not whether you are right.",
                      indent=""))
-    reviewed = lapsed = 0
+    reviewed = 0
     while reviewed < args.limit and not console.ended:
         card_id = deck.next_card(ids)
         if card_id is None:
@@ -133,21 +133,17 @@ def flashcards(console: Console, entries: list[bank.Entry], args) -> int:
             break
         deck.rate(card.id, rating)
         reviewed += 1
-        lapsed += rating == "again"
         console.say(f"-> back {'in ' + deck.wait_text(card.id)}" + (" (this sitting)" if rating == "again" else ""))
-    _sitting_summary(console, deck, ids, reviewed, args.new)
+    _sitting_summary(console, deck, ids, reviewed)
     return 0
 
 
-def _sitting_summary(console: Console, deck: spaced.Deck, ids: list[str], reviewed: int, new_cap: int) -> None:
+def _sitting_summary(console: Console, deck: spaced.Deck, ids: list[str], reviewed: int) -> None:
     counts = deck.summary(ids)
     console.say("\n" + wrap(f"Reviewed {reviewed} card(s). Deck: {counts['new']} new, {counts['learning']} "
                             f"learning, {counts['review']} in review.", indent=""))
     if deck.next_card(ids) is None:
-        soon = deck.next_due_time(ids)
-        wait = "" if soon is None else f" The next review is due in {spaced.wait_text(max(60.0, soon - deck.clock()))}."
-        capped = " Today's new cards are done" + (f" (at most {new_cap} a day)." if counts["new"] else ".")
-        console.say(wrap("Nothing else is due now." + (capped if reviewed else "") + wait, indent=""))
+        console.say(wrap("Nothing else is due now." + deck.later_text(ids), indent=""))
 
 
 def _rating(console: Console) -> str | None:

@@ -34,8 +34,7 @@ def match_html(m: Match) -> str:
     items += [f"<li style='color:#cf222e'>✗ {_esc(p.point)} <i>(words that count: {_esc(', '.join(p.synonyms))})</i></li>"
               for p in m.missed]
     total = len(m.covered) + len(m.missed)
-    warning = getattr(m, "warning", None)
-    note = f"<p style='color:#bc4c00'>⚠ {_esc(warning)}</p>" if warning else ""
+    note = f"<p style='color:#bc4c00'>⚠ {_esc(m.warning)}</p>" if m.warning else ""
     return f"<b>Coverage of key points: {len(m.covered)} of {total}</b>{note}<ul>{''.join(items)}</ul>"
 
 
@@ -92,6 +91,7 @@ class Flashcards:
         self.answer = w.HTML()
         self.rating_buttons = [w.Button(description=r, disabled=True) for r in spaced.RATINGS]
         self.card: str | None = None
+        self._shown: cards.Card | None = None  # the card behind self.card, so reveal need not cut the deck again
         self.reveal_button.on_click(lambda _: self.reveal())
         for button in self.rating_buttons:
             button.on_click(lambda b: self.rate(b.description))
@@ -120,15 +120,11 @@ class Flashcards:
         for button in self.rating_buttons:
             button.disabled = True
         if self.card is None:
-            soon = self.deck.next_due_time(ids)
-            later = "" if soon is None else f" The next review is due in {spaced.wait_text(max(60.0, soon - self.deck.clock()))}."
-            new_left = sum(1 for c in ids if self.deck.is_new(c))
-            capped = f" {new_left} new card(s) wait for the coming days (at most {self.deck.new_per_day} new a day)." if new_left else ""
-            self.header.value = f"<b>Nothing is due</b> among {len(ids)} card(s).{later}{capped}"
+            self.header.value = f"<b>Nothing is due</b> among {len(ids)} card(s).{_esc(self.deck.later_text(ids))}"
             self.question.value = ""
             self.reveal_button.disabled = True
             return None
-        card = cards.by_id(chosen)[self.card]
+        card = self._shown = cards.by_id(chosen)[self.card]
         counts = self.deck.summary(ids)
         self.header.value = (f"<b>{card.id}</b> · {card.topic} · difficulty {card.difficulty} · {card.kind} · "
                              f"{self.deck.state_name(card.id)} · {counts['due now']} to study now")
@@ -139,7 +135,7 @@ class Flashcards:
     def reveal(self) -> None:
         if self.card is None:
             return
-        card = cards.by_id(self.deck_cards())[self.card]
+        card = self._shown
         entry = bank.by_id(self.entries)[card.entry]
         checked = match_html(match(self.typed.value, card.key_points)) if self.typed.value.strip() else ""
         self.answer.value = _READ.format(checked + card_html(card, entry))
