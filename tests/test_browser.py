@@ -87,6 +87,8 @@ def _serve(home: Path, extra_env: dict):
     work.mkdir()
     _without_outputs(ROOT / "solutions" / "00-start-here.ipynb", work / "00-start-here.ipynb")
     shutil.copy(ROOT / "notebooks" / "90-interview-drills.ipynb", work / "90-interview-drills.ipynb")
+    for name in TOPICS:
+        shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", work / f"{name}.ipynb")
     settings = home / "settings" / "@jupyterlab"
     # render every cell, so off-screen outputs can be read; no news pop-up over the page
     for extension, name, values in (("notebook-extension", "tracker", {"windowingMode": "none"}),
@@ -173,7 +175,7 @@ class Notebook:
 
     def errors(self) -> list[str]:
         return [t[:300] for t in self.panel().locator(".jp-OutputArea-output.jp-RenderedText").all_text_contents()
-                if "Traceback" in t or "Error" in t.split("\n")[0]]
+                if "Traceback" in t or re.match(r"\w+(Error|Exception)\b", t)]  # a lab may print an error it expects
 
 
 def _open(browser, url: str, name: str, shots: list) -> Notebook:
@@ -210,6 +212,23 @@ def _runs_clean(nb: Notebook) -> None:
     verdicts = nb.panel().locator(".jp-RenderedHTMLCommon", has_text="correct.").all_text_contents()
     assert any(v.strip().startswith("✓ orders_per_status: correct.") for v in verdicts), verdicts
     assert nb.panel().locator(".jp-RenderedImage img").count() >= 1, "no matplotlib figure was drawn"
+
+
+# topic notebooks a learner opens as handed out: every cell runs, nothing on stderr, checks not attempted
+TOPICS = ("01-architecture", "04-storage-oltp-olap")
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_topic_notebook_runs_clean_as_handed_out(browser, lab, pages, name):
+    nb = _open(browser, lab, name, pages)
+    assert not nb.dirty(), "the notebook opened as modified (its kernelspec differs from JupyterLab's)"
+    nb.run_all(timeout_s=420)
+    stderr = nb.outputs(STDERR).all_text_contents()
+    assert not stderr, "stderr reached a learner's cell:\n" + "\n---\n".join(t[:400] for t in stderr)
+    assert not nb.errors()
+    verdicts = nb.panel().locator(".jp-RenderedHTMLCommon", has_text="not attempted").all_text_contents()
+    assert len(verdicts) >= 8, f"expected a 'not attempted' verdict per exercise, saw {len(verdicts)}"
+    assert nb.panel().locator(".jp-RenderedImage img").count() >= 2, "the lab's figures were not drawn"
 
 
 def test_start_here_runs_clean_in_jupyterlab(browser, lab, pages):
