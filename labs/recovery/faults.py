@@ -27,7 +27,9 @@ from __future__ import annotations
 import random
 import sqlite3
 
+from labs import _crash
 from labs._check import fraction, is_number, is_whole, number, whole
+from labs._crash import InjectedCrash
 
 
 class TransientError(ConnectionError):
@@ -44,10 +46,6 @@ class Overloaded(TransientError):
 
 class PoisonRecord(ValueError):
     """A record the parser can never read: retrying it gives the same error every time."""
-
-
-class InjectedCrash(RuntimeError):
-    """The process dying between two statements, on purpose."""
 
 
 class AckLost(TimeoutError):
@@ -166,13 +164,13 @@ def parse_order_fixed(record: dict) -> dict:
 STATEMENTS = ("execute", "executemany", "executescript", "commit")
 
 
-class CrashingConnection:
+class CrashingConnection(_crash.CrashingConnection):
     """A SQLite connection that dies before its ``crash_before``-th statement (``None``: never).
 
     A statement is a call of ``execute``, ``executemany``, ``executescript`` or ``commit``.
     At the crash, the open transaction is rolled back (the database forgets a dead client's
     uncommitted work) and every later call raises ``InjectedCrash`` too. ``ran`` lists the
-    statements that did run, shortened.
+    statements that did run, shortened. (The kit's one crashing connection, ``labs._crash``.)
 
         >>> from labs import engines
         >>> con = CrashingConnection(engines.sqlite(), crash_before=2)
@@ -180,7 +178,7 @@ class CrashingConnection:
         >>> con.execute("INSERT INTO t VALUES (1)")
         Traceback (most recent call last):
         ...
-        labs.recovery.faults.InjectedCrash: the process died before statement 2: INSERT INTO t VALUES (1)
+        labs._crash.InjectedCrash: injected crash before statement 2: INSERT INTO t VALUES (1)
     """
 
     def __init__(self, con: sqlite3.Connection, crash_before: int | None = None):
@@ -188,39 +186,4 @@ class CrashingConnection:
             raise ValueError(f"con must be a sqlite3 connection, not {type(con).__name__}.")
         if crash_before is not None:
             whole(crash_before, "crash_before", at_least=1)
-        self._con, self.crash_before = con, crash_before
-        self.ran: list[str] = []
-        self.crashed = False
-
-    def __getattr__(self, name):
-        attr = getattr(self._con, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            if self.crashed:
-                raise InjectedCrash("the connection is gone: its process died")
-            if name in STATEMENTS:
-                text = _short(name, args)
-                if len(self.ran) + 1 == self.crash_before:
-                    self.crashed = True
-                    if self._con.in_transaction:
-                        self._con.rollback()
-                    raise InjectedCrash(f"the process died before statement {self.crash_before}: {text}")
-                self.ran.append(text)
-            return attr(*args, **kwargs)
-
-        return call
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _short(method: str, args) -> str:
-    if method == "commit":
-        return "commit()"
-    text = " ".join(str(args[0]).split()) if args else ""
-    return text if len(text) <= 50 else text[:50].rsplit(" ", 1)[0] + " …"
+        super().__init__(con, crash_before, statements=STATEMENTS, roll_back=True)

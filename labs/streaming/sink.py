@@ -35,85 +35,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from labs import engines
+from labs import _crash, engines
 from labs._check import is_whole
+from labs._crash import InjectedCrash
 
 TABLE_DDL = ("CREATE TABLE IF NOT EXISTS clicks (event_id BIGINT, session_id BIGINT, event_type VARCHAR, "
              "page VARCHAR, device VARCHAR, event_time TIMESTAMP, batch_id BIGINT)")
 COLUMNS = "event_id, session_id, event_type, page, device, event_time"
 
 
-class InjectedCrash(RuntimeError):
-    """The crash the lab injects in the middle of a batch."""
-
-
 # The connection methods that run a statement: the harness can fail before any of them.
 STATEMENTS = frozenset({"execute", "executemany", "sql", "query", "begin", "commit", "rollback", "append"})
 
 
-class _Crash:
-    """When to fail, shared by a connection and the cursors made from it."""
-
-    def __init__(self, before: int | None):
-        self.before, self.ran, self.crashed, self.hit, self.cursors = before, [], False, None, []
-
-
-class CrashingConnection:
+class CrashingConnection(_crash.CrashingConnection):
     """A DuckDB connection that fails before its ``crash_before``-th statement, then for good.
 
     ``ran`` lists the statements that ran (shortened); anything but a statement (``register``,
     ``fetchall`` on a result) passes through. After the crash every call fails, like a
-    connection whose process has died.
+    connection whose process has died. (The kit's one crashing connection, ``labs._crash``,
+    counting DuckDB's statement methods.)
     """
 
-    def __init__(self, con, crash_before: int | None = None, _state: _Crash | None = None):
-        self._con, self._state = con, _state or _Crash(crash_before)
-
-    @property
-    def ran(self) -> list[str]:
-        return self._state.ran
-
-    @property
-    def crashed(self) -> bool:
-        return self._state.crashed
-
-    def cursor(self):
-        state = self._state
-        if state.crashed:
-            raise InjectedCrash("the connection is gone")
-        cur = CrashingConnection(self._con.cursor(), _state=state)
-        state.cursors.append(cur._con)
-        return cur
-
-    def __getattr__(self, name):
-        attr = getattr(self._con, name)
-        state = self._state
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            if state.crashed:
-                raise InjectedCrash("the connection is gone")
-            if name in STATEMENTS:
-                if len(state.ran) + 1 == state.before:
-                    state.crashed, state.hit = True, _statement(name, args)
-                    raise InjectedCrash(f"injected crash before statement {state.before}: {state.hit}")
-                state.ran.append(_statement(name, args))
-            return attr(*args, **kwargs)
-
-        return call
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _statement(method: str, args) -> str:
-    text = args[0] if args and isinstance(args[0], str) else ""
-    text = " ".join(text.split()) if method in ("execute", "executemany", "sql", "query") else f"{method}()"
-    return text if len(text) <= 50 else text[:50].rsplit(" ", 1)[0] + " …"
+    def __init__(self, con, crash_before: int | None = None):
+        super().__init__(con, crash_before, statements=STATEMENTS)
 
 
 def _roll_back(con) -> None:
@@ -202,7 +147,7 @@ def replay(write, batches, crash_batch: int | None, crash_before: int | None, co
             else:
                 write(wrapped, rows, batch_id)
         except InjectedCrash:
-            for cur in [con, *wrapped._state.cursors]:
+            for cur in [con, *wrapped.cursors]:
                 _roll_back(cur)
             write(con, rows, batch_id)  # the restart: the batch comes again
         else:
@@ -210,9 +155,9 @@ def replay(write, batches, crash_batch: int | None, crash_before: int | None, co
             # (and the dead connection's open transaction is gone with it)
             report["swallowed"] = wrapped.crashed
             if wrapped.crashed:
-                for cur in [con, *wrapped._state.cursors]:
+                for cur in [con, *wrapped.cursors]:
                     _roll_back(cur)
-        report["ran"], report["hit"] = list(wrapped.ran), wrapped._state.hit
+        report["ran"], report["hit"] = list(wrapped.ran), wrapped.hit
     return report
 
 
