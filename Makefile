@@ -18,10 +18,11 @@ lab: setup
 	.venv/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
-# two workers: notebook replays wait on kernels and JVMs, so two overlap well even on 2 cores;
-# loadgroup keeps each group of tests that share a server (the browser tests) on one worker
+# three workers on two cores: notebook replays and browser tests spend most of their time waiting
+# on kernels, JVMs and pages, so a third worker fills the gaps; loadgroup keeps each group of tests
+# that share a server (the browser tests' JupyterLabs) on one worker
 test: setup-test
-	.venv/bin/python -m pytest -n 2 --dist loadgroup
+	.venv/bin/python -m pytest -n 3 --dist loadgroup
 
 release: setup
 	.venv/bin/python -m grader release

@@ -25,7 +25,10 @@ import pytest
 
 from labs import paths
 
-pytestmark = pytest.mark.xdist_group("browser")  # one JupyterLab (and one Spark Connect) for all of them
+# Tests that share a JupyterLab run on one worker; three groups, so no single worker is left with them all.
+SHARED_LAB = pytest.mark.xdist_group("browser")
+TOPICS_LAB = pytest.mark.xdist_group("browser-topics")
+CONNECT_LAB = pytest.mark.xdist_group("browser-connect")
 
 ROOT = paths.root()
 ARTIFACTS = ROOT / ".kit" / "test-artifacts" / "browser"
@@ -218,6 +221,7 @@ def _runs_clean(nb: Notebook) -> None:
 TOPICS = ("01-architecture", "04-storage-oltp-olap")
 
 
+@TOPICS_LAB
 @pytest.mark.parametrize("name", TOPICS)
 def test_topic_notebook_runs_clean_as_handed_out(browser, lab, pages, name):
     nb = _open(browser, lab, name, pages)
@@ -231,14 +235,17 @@ def test_topic_notebook_runs_clean_as_handed_out(browser, lab, pages, name):
     assert nb.panel().locator(".jp-RenderedImage img").count() >= 2, "the lab's figures were not drawn"
 
 
+@SHARED_LAB
 def test_start_here_runs_clean_in_jupyterlab(browser, lab, pages):
     _runs_clean(_open(browser, lab, "00-start-here", pages))
 
 
+@CONNECT_LAB
 def test_start_here_runs_clean_on_spark_connect(browser, lab_connect, pages):
     _runs_clean(_open(browser, lab_connect, "00-start-here", pages))
 
 
+@SHARED_LAB
 def test_the_flashcard_widget_answers_a_click(browser, lab, pages):
     nb = _open(browser, lab, "90-interview-drills", pages)
     nb.run_all(timeout_s=180)
